@@ -1,0 +1,290 @@
+// route.go: choosing a backend for a model (SPEC §5).
+//
+// A registry is one immutable set of backends built from one config; a reload
+// builds a new one and swaps it in. The model index (model -> backends that
+// serve it) is rebuilt when discovery changes a model list, so a routing
+// decision is one map lookup and one allocation-free pass over the backends
+// that serve the model.
+package main
+
+import (
+	"math"
+	"net/http"
+	"path"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Route reasons (X-Nexus-Route-Reason).
+const (
+	reasonCapability = "capability-match"
+	reasonOverflow   = "capacity-overflow"
+	reasonPrivacy    = "privacy-requirement"
+	reasonFailover   = "failover"
+	reasonNone       = "none"
+)
+
+// registry is the set of backends of one config.
+type registry struct {
+	cfg      *Config
+	client   *http.Client // pooled connections to every backend of this config
+	backends []*backend
+	byName   map[string]*backend
+
+	indexMu sync.Mutex // serialises rebuilds
+	index   atomic.Pointer[map[string][]*backend]
+
+	slots slotSignal // broadcast when any slot frees and someone waits
+}
+
+func newRegistry(cfg *Config, getenv func(string) string) *registry {
+	r := &registry{cfg: cfg, byName: make(map[string]*backend, len(cfg.Backends))}
+	for _, bc := range cfg.Backends {
+		b := newBackend(bc, getenv)
+		r.backends = append(r.backends, b)
+		r.byName[bc.Name] = b
+	}
+	r.slots.ch = make(chan struct{})
+	r.rebuildIndex()
+	return r
+}
+
+// rebuildIndex recomputes model -> backends from every backend's model list.
+func (r *registry) rebuildIndex() {
+	r.indexMu.Lock()
+	defer r.indexMu.Unlock()
+	idx := make(map[string][]*backend)
+	for _, b := range r.backends {
+		for _, id := range b.models.Load().ids {
+			idx[id] = append(idx[id], b)
+		}
+	}
+	r.index.Store(&idx)
+}
+
+func (r *registry) candidates(model string) []*backend { return (*r.index.Load())[model] }
+
+// release frees a slot taken by tryAcquire and wakes waiters.
+func (r *registry) release(b *backend) {
+	b.inFlight.Add(-1)
+	r.slots.notify()
+}
+
+// requirements is what a request demands of a backend.
+type requirements struct {
+	restricted bool // only restricted-zone backends
+	minTier    int
+}
+
+// requirementsFor combines the policies that match the model (or the name the
+// client used) with the client's X-Nexus-* headers; the strictest wins.
+func (r *registry) requirementsFor(h http.Header, asked, model string) (requirements, error) {
+	var q requirements
+	for _, p := range r.cfg.Policies {
+		if m1, _ := path.Match(p.Model, model); !m1 {
+			if m2, _ := path.Match(p.Model, asked); !m2 {
+				continue
+			}
+		}
+		if p.Zone == "restricted" {
+			q.restricted = true
+		}
+		q.minTier = max(q.minTier, p.MinTier)
+	}
+	if v := h.Get("X-Nexus-Privacy-Zone"); v != "" {
+		switch v {
+		case "restricted":
+			q.restricted = true
+		case "open":
+		default:
+			return q, errInvalid("X-Nexus-Privacy-Zone", "X-Nexus-Privacy-Zone must be \"restricted\" or \"open\"")
+		}
+	}
+	if v := h.Get("X-Nexus-Min-Tier"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 5 {
+			return q, errInvalid("X-Nexus-Min-Tier", "X-Nexus-Min-Tier must be an integer from 1 to 5")
+		}
+		q.minTier = max(q.minTier, n)
+	}
+	return q, nil
+}
+
+// skip reasons, in the order they are checked.
+type skipKind uint8
+
+const (
+	skipNone skipKind = iota
+	skipZone
+	skipTier
+	skipUnhealthy
+	skipTried
+	skipFull
+)
+
+func (k skipKind) reason() string {
+	switch k {
+	case skipZone:
+		return reasonPrivacy
+	case skipUnhealthy, skipTried:
+		return reasonFailover
+	case skipFull:
+		return reasonOverflow
+	}
+	return reasonCapability
+}
+
+func (r *registry) skipFor(b *backend, q requirements, tried []*backend) skipKind {
+	switch {
+	case q.restricted && b.cfg.Zone != "restricted":
+		return skipZone
+	case b.cfg.Tier < q.minTier:
+		return skipTier
+	case b.state.Load() == stateUnhealthy:
+		return skipUnhealthy
+	case contains(tried, b):
+		return skipTried
+	case b.full():
+		return skipFull
+	}
+	return skipNone
+}
+
+func contains(list []*backend, b *backend) bool {
+	for _, x := range list {
+		if x == b {
+			return true
+		}
+	}
+	return false
+}
+
+// ranksBefore orders backends by (priority, local before cloud, load, latency).
+func ranksBefore(a, b *backend) bool {
+	if a.cfg.Priority != b.cfg.Priority {
+		return a.cfg.Priority < b.cfg.Priority
+	}
+	if a.local != b.local {
+		return a.local
+	}
+	if la, lb := a.load(), b.load(); la != lb {
+		return la < lb
+	}
+	return a.latencyEWMA.Load() < b.latencyEWMA.Load()
+}
+
+// pick is one routing decision for one model.
+type pick struct {
+	b      *backend
+	reason string
+	// known: some backend serves the model at all. waitable: some backend
+	// was skipped only because it was full.
+	known, waitable bool
+	fullest         *backend // best-ranked full backend, for the queue
+}
+
+// choose walks the backends serving model and returns the best eligible one
+// with its route reason. It does not allocate.
+func (r *registry) choose(op opKind, model string, q requirements, tried []*backend) pick {
+	var p pick
+	var firstSkip *backend
+	var firstKind skipKind
+	for _, b := range r.candidates(model) {
+		if !b.servesOp(op, model) {
+			continue
+		}
+		p.known = true
+		k := r.skipFor(b, q, tried)
+		if k == skipNone {
+			if p.b == nil || ranksBefore(b, p.b) {
+				p.b = b
+			}
+			continue
+		}
+		if k == skipFull && (p.fullest == nil || ranksBefore(b, p.fullest)) {
+			p.fullest = b
+			p.waitable = true
+		}
+		if k != skipTier && (firstSkip == nil || ranksBefore(b, firstSkip)) {
+			firstSkip, firstKind = b, k
+		}
+	}
+	switch {
+	case p.b == nil:
+		p.reason = reasonNone
+	case len(tried) > 0:
+		p.reason = reasonFailover
+	case firstSkip != nil && ranksBefore(firstSkip, p.b):
+		p.reason = firstKind.reason()
+	default:
+		p.reason = reasonCapability
+	}
+	return p
+}
+
+// unavailable builds the actionable 503 for a model no eligible backend can
+// serve right now.
+func (r *registry) unavailable(op opKind, models []string, q requirements, why string) *apiError {
+	ctx := &unavailableContext{RequiredTier: q.minTier, AvailableBackends: []string{}}
+	if q.restricted {
+		ctx.PrivacyZoneRequired = "restricted"
+	}
+	eta := math.MaxInt
+	now := time.Now()
+	seen := map[*backend]bool{}
+	for _, m := range models {
+		for _, b := range r.candidates(m) {
+			if seen[b] || !b.servesOp(op, m) {
+				continue
+			}
+			seen[b] = true
+			if b.state.Load() != stateUnhealthy {
+				ctx.AvailableBackends = append(ctx.AvailableBackends, b.cfg.Name)
+			}
+			if q.restricted && b.cfg.Zone != "restricted" || b.cfg.Tier < q.minTier {
+				continue // waiting will not help
+			}
+			switch {
+			case b.state.Load() == stateUnhealthy:
+				next := time.Unix(0, b.lastCheck.Load()).Add(r.cfg.HealthCheck.Interval)
+				eta = min(eta, max(1, int(math.Ceil(next.Sub(now).Seconds()))))
+			case b.full():
+				eta = min(eta, max(1, int(math.Ceil(float64(b.latencyEWMA.Load())/1e6))))
+			}
+		}
+	}
+	e := &apiError{Status: http.StatusServiceUnavailable, Type: "service_unavailable",
+		Code: "no_available_backend", Message: why, Context: ctx}
+	if eta != math.MaxInt {
+		ctx.EtaSeconds = &eta
+		e.RetryAfter = eta
+	}
+	return e
+}
+
+// slotSignal lets queued requests wait for any slot to free without a
+// per-request cost when nobody waits.
+type slotSignal struct {
+	waiters atomic.Int32
+	mu      sync.Mutex
+	ch      chan struct{}
+}
+
+// wait returns a channel closed at the next notify.
+func (s *slotSignal) wait() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ch
+}
+
+func (s *slotSignal) notify() {
+	if s.waiters.Load() == 0 {
+		return
+	}
+	s.mu.Lock()
+	close(s.ch)
+	s.ch = make(chan struct{})
+	s.mu.Unlock()
+}

@@ -1,0 +1,276 @@
+// server.go: the HTTP server around the proxy — routes, client auth, panic
+// recovery, the request log line, and swapping in a new backend set.
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// server is one running Nexus.
+type server struct {
+	reg        atomic.Pointer[registry]
+	log        *slog.Logger
+	metrics    *metrics
+	clientKeys [][32]byte // sha256 of each NEXUS_API_KEYS entry
+	waiting    atomic.Int32
+	started    time.Time
+	getenv     func(string) string
+
+	mu         sync.Mutex // guards the health checker lifecycle
+	stopHealth context.CancelFunc
+	healthDone chan struct{}
+}
+
+func newServer(log *slog.Logger, getenv func(string) string) *server {
+	s := &server{log: log, metrics: newMetrics(), started: time.Now(), getenv: getenv}
+	for _, k := range strings.Split(getenv("NEXUS_API_KEYS"), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			s.clientKeys = append(s.clientKeys, sha256.Sum256([]byte(k)))
+		}
+	}
+	return s
+}
+
+// install makes cfg the running configuration: it builds the backends, runs
+// their first health checks (in parallel, bounded by health_check.timeout),
+// swaps them in, and restarts the periodic checker. In-flight requests keep
+// the registry they started with.
+func (s *server) install(cfg *Config) {
+	reg := newRegistry(cfg, s.getenv)
+	reg.client = newUpstreamClient(cfg.Timeouts)
+	hc := &healthChecker{reg: reg, client: reg.client, log: s.log, metrics: s.metrics}
+	ctx, cancel := context.WithCancel(context.Background())
+	start, stop := context.WithTimeout(ctx, cfg.HealthCheck.Timeout)
+	hc.checkAll(start)
+	stop()
+	old := s.reg.Swap(reg)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		hc.run(ctx)
+	}()
+	s.mu.Lock()
+	prevStop, prevDone := s.stopHealth, s.healthDone
+	s.stopHealth, s.healthDone = cancel, done
+	s.mu.Unlock()
+	if prevStop != nil {
+		prevStop()
+		<-prevDone
+	}
+	if old != nil {
+		old.client.CloseIdleConnections()
+	}
+}
+
+// close stops health checking.
+func (s *server) close() {
+	s.mu.Lock()
+	stop, done := s.stopHealth, s.healthDone
+	s.stopHealth = nil
+	s.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-done
+	}
+	if reg := s.reg.Load(); reg != nil {
+		reg.client.CloseIdleConnections()
+	}
+}
+
+// newUpstreamClient is the pooled client for all backends of one config.
+func newUpstreamClient(t TimeoutsConfig) *http.Client {
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: t.Connect, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   max(t.Connect, 5*time.Second),
+		ExpectContinueTimeout: time.Second,
+	}
+	return &http.Client{Transport: tr}
+}
+
+// handler is the whole HTTP surface.
+func (s *server) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST /v1/chat/completions", s.proxyHandler(opChat))
+	mux.Handle("POST /v1/completions", s.proxyHandler(opCompletions))
+	mux.Handle("POST /v1/embeddings", s.proxyHandler(opEmbeddings))
+	mux.Handle("POST /v1/messages", s.proxyHandler(opMessages))
+	mux.HandleFunc("POST /v1/messages/count_tokens", s.handleCountTokens)
+	mux.HandleFunc("GET /v1/models", s.handleModels)
+	mux.HandleFunc("GET /v1/models/{id...}", s.handleModel)
+	mux.HandleFunc("GET /health", s.handleHealth)
+	mux.HandleFunc("GET /ready", s.handleReady)
+	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	mux.HandleFunc("/", s.handleNotFound)
+	return s.recoverer(s.authenticate(mux))
+}
+
+// newHTTPServer applies the slow-client limits of SPEC §12.
+func newHTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+func (s *server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	writeAPIError(w, r, &apiError{Status: http.StatusNotFound, Type: "invalid_request_error",
+		Code: "unknown_url", Message: "unknown endpoint " + r.Method + " " + r.URL.Path})
+}
+
+func isMessagesPath(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/v1/messages") }
+
+// writeAPIError answers a request that never reached routing.
+func writeAPIError(w http.ResponseWriter, r *http.Request, e *apiError) {
+	anthropicClient := isMessagesPath(r)
+	setNexusHeaders(w.Header(), routeInfo{}, requestIDFrom(r.Header))
+	setErrorHeaders(w.Header(), e)
+	w.WriteHeader(e.Status)
+	if anthropicClient {
+		w.Write(anthropicErrorBody(e))
+		return
+	}
+	w.Write(openAIErrorBody(e))
+}
+
+// authenticate enforces NEXUS_API_KEYS on the /v1 API. /health, /ready and
+// /metrics never need a key. Keys are compared as SHA-256 digests in
+// constant time.
+func (s *server) authenticate(next http.Handler) http.Handler {
+	if len(s.clientKeys) == 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/v1/") || s.clientKeyOK(r.Header) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="nexus"`)
+		writeAPIError(w, r, &apiError{Status: http.StatusUnauthorized, Type: "authentication_error",
+			Code: "invalid_api_key", Message: "missing or invalid API key for this Nexus"})
+	})
+}
+
+func (s *server) clientKeyOK(h http.Header) bool {
+	key := h.Get("x-api-key")
+	if a := h.Get("Authorization"); key == "" && len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+		key = strings.TrimSpace(a[7:])
+	}
+	if key == "" {
+		return false
+	}
+	sum := sha256.Sum256([]byte(key))
+	ok := 0
+	for _, k := range s.clientKeys {
+		ok |= subtle.ConstantTimeCompare(sum[:], k[:])
+	}
+	return ok == 1
+}
+
+// recoverer turns a panic into a 500 envelope (when nothing was written yet)
+// and a log line with the stack; the server keeps serving.
+func (s *server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tw := &trackingWriter{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			if v == nil || v == http.ErrAbortHandler {
+				if v != nil {
+					panic(v)
+				}
+				return
+			}
+			s.log.Error("panic serving request", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			if !tw.wrote {
+				writeAPIError(tw, r, &apiError{Status: http.StatusInternalServerError, Type: "server_error",
+					Message: "internal error"})
+			}
+		}()
+		next.ServeHTTP(tw, r)
+	})
+}
+
+// trackingWriter remembers whether a response was started.
+type trackingWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (t *trackingWriter) WriteHeader(code int) {
+	if code >= 200 {
+		t.wrote = true
+	}
+	t.ResponseWriter.WriteHeader(code)
+}
+
+func (t *trackingWriter) Write(p []byte) (int, error) {
+	t.wrote = true
+	return t.ResponseWriter.Write(p)
+}
+
+func (t *trackingWriter) Flush() {
+	if f, ok := t.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
+
+// finish writes the request's log line and metrics. Never a body or a key.
+func (s *server) finish(rl *reqLog) {
+	lat := time.Since(rl.start)
+	name, typ := "none", "none"
+	if b := rl.ri.backend; b != nil {
+		name, typ = b.cfg.Name, b.kindName()
+		if rl.status < 500 && rl.status != 0 {
+			b.observeLatency(lat)
+		}
+	}
+	attrs := []slog.Attr{
+		slog.String("id", rl.id), slog.String("path", opPaths[rl.op]), slog.String("model", rl.model),
+		slog.String("backend", name), slog.String("backend_type", typ),
+		slog.String("route_reason", rl.ri.reason), slog.Int("status", rl.status),
+		slog.Int("attempts", rl.attempts), slog.Bool("stream", rl.stream),
+		slog.Float64("latency_ms", float64(lat.Microseconds())/1000),
+		slog.Float64("ttfb_ms", float64(rl.ttfb.Microseconds())/1000),
+		slog.Int("prompt_tokens", rl.use.InputTokens), slog.Int("completion_tokens", rl.use.OutputTokens),
+	}
+	if rl.served != "" && rl.served != rl.model {
+		attrs = append(attrs, slog.String("served_model", rl.served))
+	}
+	if rl.hasCost {
+		attrs = append(attrs, slog.String("cost_usd", formatUSD(rl.cost)))
+	}
+	lvl := slog.LevelInfo
+	if rl.err != nil && rl.status >= 500 {
+		lvl = slog.LevelWarn
+		attrs = append(attrs, slog.String("error", scrubSecrets(errorText(rl.err))))
+	}
+	s.log.LogAttrs(context.Background(), lvl, "request", attrs...)
+	s.metrics.observeRequest(requestRecord{Backend: name, BackendType: typ, Model: rl.model,
+		RouteReason: rl.ri.reason, Status: rl.status, Stream: rl.stream, Latency: lat, TTFB: rl.ttfb,
+		PromptTokens: rl.use.InputTokens, CompletionTokens: rl.use.OutputTokens,
+		CostUSD: rl.cost, HasCost: rl.hasCost, Attempts: rl.attempts})
+}
+
+// errorText is an error's message for logs. apiError messages are written
+// to be safe to show; wrapped causes are transport errors (no bodies).
+func errorText(err error) string { return err.Error() }
