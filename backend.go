@@ -23,9 +23,11 @@ var stateNames = [...]string{"unknown", "healthy", "unhealthy"}
 // backend is one registered backend. Fields below cfg are safe for
 // concurrent use.
 type backend struct {
-	cfg   BackendConfig
-	local bool
-	agent agent
+	cfg        BackendConfig
+	local      bool
+	restricted bool  // cfg.Zone == "restricted"
+	ops        uint8 // bit i set: the kind serves opKind(i)
+	agent      agent
 	// key is the value of cfg.APIKeyEnv at load time ("" when unset). It is
 	// sent only to this backend and never logged.
 	key string
@@ -78,10 +80,13 @@ func newModelList(chat, embed []string) *modelList {
 
 // servesOp reports whether the backend can serve op for model.
 func (b *backend) servesOp(op opKind, model string) bool {
-	if !b.agent.supports(op) {
+	if b.ops&(1<<op) == 0 {
 		return false
 	}
 	ml := b.models.Load()
+	if ml.chat == nil {
+		return true // the kind does not split chat and embedding models
+	}
 	switch op {
 	case opChat, opMessages:
 		if ml.chat != nil {
@@ -98,7 +103,13 @@ func (b *backend) servesOp(op opKind, model string) bool {
 }
 
 func newBackend(cfg BackendConfig, getenv func(string) string) *backend {
-	b := &backend{cfg: cfg, local: isLocalType(cfg.Type), agent: agentFor(cfg.Type)}
+	b := &backend{cfg: cfg, local: isLocalType(cfg.Type), restricted: cfg.Zone == "restricted",
+		agent: agentFor(cfg.Type)}
+	for op := opChat; op <= opMessages; op++ {
+		if b.agent.supports(op) {
+			b.ops |= 1 << op
+		}
+	}
 	if cfg.APIKeyEnv != "" {
 		b.key = getenv(cfg.APIKeyEnv)
 	}
@@ -143,13 +154,13 @@ func (b *backend) full() bool {
 	return b.cfg.MaxConcurrent > 0 && int(b.inFlight.Load()) >= b.cfg.MaxConcurrent
 }
 
-// load is in-flight over capacity; an unlimited backend counts as capacity 100.
-func (b *backend) load() float64 {
-	c := b.cfg.MaxConcurrent
-	if c <= 0 {
-		c = 100
+// capacity is max_concurrent; an unlimited backend counts as 100 when
+// comparing loads.
+func (b *backend) capacity() int {
+	if b.cfg.MaxConcurrent > 0 {
+		return b.cfg.MaxConcurrent
 	}
-	return float64(b.inFlight.Load()) / float64(c)
+	return 100
 }
 
 // observeLatency folds one request's latency into the moving average.

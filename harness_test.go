@@ -204,3 +204,5 @@ func ctxTimeout(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }

@@ -138,7 +138,7 @@ func (k skipKind) reason() string {
 
 func (r *registry) skipFor(b *backend, q requirements, tried []*backend) skipKind {
 	switch {
-	case q.restricted && b.cfg.Zone != "restricted":
+	case q.restricted && !b.restricted:
 		return skipZone
 	case b.cfg.Tier < q.minTier:
 		return skipTier
@@ -161,7 +161,9 @@ func contains(list []*backend, b *backend) bool {
 	return false
 }
 
-// ranksBefore orders backends by (priority, local before cloud, load, latency).
+// ranksBefore orders backends by (priority, local before cloud, load,
+// latency). Load is in-flight over capacity, compared by cross
+// multiplication to stay in integers.
 func ranksBefore(a, b *backend) bool {
 	if a.cfg.Priority != b.cfg.Priority {
 		return a.cfg.Priority < b.cfg.Priority
@@ -169,7 +171,8 @@ func ranksBefore(a, b *backend) bool {
 	if a.local != b.local {
 		return a.local
 	}
-	if la, lb := a.load(), b.load(); la != lb {
+	la, lb := int64(a.inFlight.Load())*int64(b.capacity()), int64(b.inFlight.Load())*int64(a.capacity())
+	if la != lb {
 		return la < lb
 	}
 	return a.latencyEWMA.Load() < b.latencyEWMA.Load()
@@ -243,7 +246,7 @@ func (r *registry) unavailable(op opKind, models []string, q requirements, why s
 			if b.state.Load() != stateUnhealthy {
 				ctx.AvailableBackends = append(ctx.AvailableBackends, b.cfg.Name)
 			}
-			if q.restricted && b.cfg.Zone != "restricted" || b.cfg.Tier < q.minTier {
+			if q.restricted && !b.restricted || b.cfg.Tier < q.minTier {
 				continue // waiting will not help
 			}
 			switch {

@@ -1,0 +1,100 @@
+// bench_test.go: overhead benchmarks. Each proxied benchmark has a direct
+// twin against the same httptest backend in the same run, so the gateway's
+// cost is the difference.
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func benchPost(b *testing.B, c *http.Client, url, body string) {
+	b.Helper()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := c.Post(url, "application/json", strings.NewReader(body))
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Fatalf("status %d", resp.StatusCode)
+			}
+		}
+	})
+}
+
+func benchSerial(b *testing.B, c *http.Client, url, body string) {
+	b.Helper()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		resp, err := c.Post(url, "application/json", strings.NewReader(body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+}
+
+// BenchmarkChat measures one small non-streaming chat request, serially
+// (latency) — direct and through Nexus.
+func BenchmarkChat(b *testing.B) {
+	mock := newMock(b, []string{"m1"}, answerJSON(200, chatJSON))
+	n := startNexus(b, testConfig(localBE("local", mock.URL)), nil)
+	n.s.log = discardLogger()
+	b.Run("direct", func(b *testing.B) { benchSerial(b, mock.Client(), mock.URL+"/v1/chat/completions", chatReq) })
+	b.Run("nexus", func(b *testing.B) { benchSerial(b, n.Client(), n.URL+"/v1/chat/completions", chatReq) })
+}
+
+// BenchmarkStream100 relays a 100-event stream; per-event relay delay is
+// (nexus - direct) / 100, reported as ns/event.
+func BenchmarkStream100(b *testing.B) {
+	events := make([]string, 0, 101)
+	for i := 0; i < 100; i++ {
+		events = append(events, fmt.Sprintf("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tok%d \"}}]}\n\n", i))
+	}
+	events = append(events, "data: [DONE]\n\n")
+	mock := newMock(b, []string{"m1"}, sseHandler(events, nil))
+	n := startNexus(b, testConfig(localBE("local", mock.URL)), nil)
+	n.s.log = discardLogger()
+	run := func(b *testing.B, c *http.Client, url string) {
+		benchSerial(b, c, url, streamReq)
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100, "ns/event")
+	}
+	b.Run("direct", func(b *testing.B) { run(b, mock.Client(), mock.URL+"/v1/chat/completions") })
+	b.Run("nexus", func(b *testing.B) { run(b, n.Client(), n.URL+"/v1/chat/completions") })
+}
+
+// BenchmarkRoute1000 is one routing decision over 1,000 backends serving
+// the same model.
+func BenchmarkRoute1000(b *testing.B) {
+	var bs []BackendConfig
+	for i := 0; i < 1000; i++ {
+		c := localBE(fmt.Sprintf("b%d", i), "http://127.0.0.1:1", "m1")
+		c.Priority = i % 7
+		c.MaxConcurrent = 4
+		bs = append(bs, c)
+	}
+	reg := newRegistry(testConfig(bs...), func(string) string { return "" })
+	for _, be := range reg.backends {
+		be.state.Store(stateHealthy)
+	}
+	q := requirements{minTier: 2}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p := reg.choose(opChat, "m1", q, nil)
+		if p.b == nil {
+			b.Fatal("no pick")
+		}
+	}
+}
