@@ -45,6 +45,7 @@ type inbound struct {
 	includeUsage bool // stream_options.include_usage
 	thinking     int  // Anthropic thinking budget (opMessages)
 	header       http.Header
+	requestID    string // forwarded upstream as X-Request-Id
 }
 
 // exchange is one upstream call and how to read its answer.
@@ -117,13 +118,16 @@ func getJSON(ctx context.Context, c *http.Client, u string, auth func(http.Heade
 
 // newPost builds an upstream POST with a fresh header set: nothing from the
 // client is copied except what the caller adds explicitly.
-func newPost(ctx context.Context, u string, body []byte) (*http.Request, error) {
+func newPost(ctx context.Context, u string, body []byte, in *inbound) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "nexus/"+version)
+	if in.requestID != "" {
+		req.Header.Set(hdrRequestID, in.requestID)
+	}
 	return req, nil
 }
 
@@ -214,7 +218,7 @@ func (a openAIAgent) build(ctx context.Context, b *backend, in *inbound, model s
 	if err != nil {
 		return nil, err
 	}
-	req, err := newPost(ctx, a.base(b)+p, body)
+	req, err := newPost(ctx, a.base(b)+p, body, in)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +285,7 @@ func (a anthropicAgent) build(ctx context.Context, b *backend, in *inbound, mode
 	if err != nil {
 		return nil, err
 	}
-	req, err := newPost(ctx, b.cfg.URL+"/v1/messages", body)
+	req, err := newPost(ctx, b.cfg.URL+"/v1/messages", body, in)
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +380,7 @@ func (a googleAgent) build(ctx context.Context, b *backend, in *inbound, model s
 	if in.stream && in.op != opEmbeddings {
 		method = ":streamGenerateContent?alt=sse"
 	}
-	req, err := newPost(ctx, b.cfg.URL+"/v1beta/models/"+url.PathEscape(model)+method, body)
+	req, err := newPost(ctx, b.cfg.URL+"/v1beta/models/"+url.PathEscape(model)+method, body, in)
 	if err != nil {
 		return nil, err
 	}

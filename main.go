@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -150,32 +149,32 @@ func (s *server) reload(path, listen string) {
 }
 
 // shutdown stops accepting, lets in-flight requests and streams finish for
-// up to grace, and exits 0. A second signal exits at once.
+// up to grace, and returns 0. A second SIGINT/SIGTERM closes everything at
+// once and returns 1.
 func shutdown(srv *http.Server, errc <-chan error, grace time.Duration, log *slog.Logger) int {
-	log.Info("shutting down", "grace", grace.String())
+	log.Info("shutting down: waiting for in-flight requests", "grace", grace.String())
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(again)
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	again, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	done := make(chan error, 1)
-	go func() { done <- srv.Shutdown(again) }()
+	go func() { done <- srv.Shutdown(ctx) }()
+	code := 0
 	select {
 	case err := <-done:
-		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			srv.Close()
-			if again.Err() != nil && ctx.Err() == nil {
-				log.Warn("second signal: exiting now")
-				return 1
-			}
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
+		if err != nil {
 			log.Warn("grace period over; closing remaining connections")
 			srv.Close()
 		}
+	case <-again:
+		log.Warn("second signal: exiting now")
+		srv.Close()
+		code = 1
 	}
 	<-errc
 	log.Info("stopped")
-	return 0
+	return code
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {

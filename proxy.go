@@ -100,7 +100,7 @@ func (s *server) proxy(w http.ResponseWriter, r *http.Request, reg *registry, rl
 	if err != nil {
 		return err
 	}
-	rl.model, rl.stream = in.model, in.stream
+	rl.model, rl.stream, in.requestID = in.model, in.stream, rl.id
 	model := in.model
 	if target, ok := reg.cfg.Aliases[model]; ok {
 		model = target
