@@ -140,3 +140,35 @@ func TestStreamFirstByteTimeoutFailsOver(t *testing.T) {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
 }
+
+func TestStreamIdleTimeout(t *testing.T) {
+	mock := newMock(t, []string{"m1"}, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, chunkEvents[0])
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // then silence
+	})
+	cfg := testConfig(localBE("quiet", mock.URL))
+	cfg.Timeouts.StreamIdle = 50 * 1e6
+	n := startNexus(t, cfg, nil)
+	resp := n.post(t, "/v1/chat/completions", streamReq)
+	body := readAll(t, resp)
+	want := chunkEvents[0] + `data: {"error":{"message":"backend quiet sent nothing for timeouts.stream_idle","type":"timeout","param":null,"code":"backend_timeout"}}` + "\n\n"
+	if body != want {
+		t.Fatalf("got %q", body)
+	}
+}
+
+func TestRequestTimeoutIs504(t *testing.T) {
+	mock := newMock(t, []string{"m1"}, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		<-r.Context().Done()
+	})
+	cfg := testConfig(localBE("slow", mock.URL))
+	cfg.Timeouts.Request = 50 * 1e6
+	n := startNexus(t, cfg, nil)
+	resp := n.post(t, "/v1/chat/completions", chatReq)
+	body := readAll(t, resp)
+	if resp.StatusCode != 504 || resp.Header.Get(hdrBackend) != "slow" || !strings.Contains(body, "backend slow") {
+		t.Fatalf("got %d %s", resp.StatusCode, body)
+	}
+}
