@@ -205,7 +205,12 @@ func (a openAIAgent) build(ctx context.Context, b *backend, in *inbound, model s
 	switch in.op {
 	case opMessages:
 		p = "/chat/completions"
-		body, err = openAIRequestFromMessages(in.body, model)
+		var opt messagesRequestOptions
+		if reasoningModel(b, model) {
+			opt.MaxCompletionTokens = true // reasoning models reject max_tokens
+			opt.ReasoningEffort = reasoningEffortForBudget(in.thinking)
+		}
+		body, err = openAIRequestFromMessagesOpts(in.body, model, opt)
 		ex.clientFormat = formatAnthropic
 		ex.convert = messagesResponseFromOpenAI
 		if in.stream {
@@ -225,6 +230,19 @@ func (a openAIAgent) build(ctx context.Context, b *backend, in *inbound, model s
 	a.auth(b)(req.Header)
 	ex.req = req
 	return ex, nil
+}
+
+// reasoningModel reports whether an OpenAI backend's model takes
+// reasoning_effort (o-series and gpt-5); an Anthropic client's thinking
+// budget maps onto it there and is ignored elsewhere.
+func reasoningModel(b *backend, model string) bool {
+	if b.cfg.Type != "openai" {
+		return false
+	}
+	if strings.HasPrefix(model, "gpt-5") {
+		return true
+	}
+	return len(model) > 1 && model[0] == 'o' && model[1] >= '1' && model[1] <= '9'
 }
 
 // ---- Anthropic ----

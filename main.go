@@ -200,8 +200,3 @@ func firstNonEmpty(vals ...string) string {
 	}
 	return ""
 }
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && !st.IsDir()
-}

@@ -35,22 +35,6 @@ func openAIEmbeddingsFromGemini(body []byte, model string) ([]byte, usage, error
 	return nil, usage{}, errPending
 }
 
-type messagesRequest struct {
-	Model     string
-	Stream    bool
-	MaxTokens int
-}
-
-func parseMessagesRequest(body []byte) (messagesRequest, error) { return messagesRequest{}, errPending }
-func openAIRequestFromMessages(body []byte, model string) ([]byte, error) {
-	return nil, errPending
-}
-func messagesResponseFromOpenAI(body []byte) ([]byte, usage, error) { return nil, usage{}, errPending }
-func newMessagesStream(model string) streamTranslator               { return nil }
-func anthropicErrorBody(e *apiError) []byte                         { return openAIErrorBody(e) }
-func anthropicErrorEvent(e *apiError) []byte                        { return nil }
-func messagesThinking(body []byte) int                              { return 0 }
-
 func priceFor(model string, overrides map[string]Price) (Price, bool) {
 	p, ok := overrides[model]
 	return p, ok
@@ -96,11 +80,4 @@ func (m *metrics) writeText(w io.Writer, gauges []backendGauge, queued int) erro
 	return nil
 }
 
-func loadConfigFile(path string) (*Config, error)                  { return nil, errPending }
-func parseConfig(data []byte) (*Config, error)                     { return nil, errPending }
-func defaultConfig(getenv func(string) string) (*Config, []string) { return nil, nil }
-func resolveConfigPath(flagValue string, getenv func(string) string, exists func(string) bool) string {
-	return flagValue
-}
-func runCheck(args []string, getenv func(string) string, out io.Writer) int { return 1 }
-func (s *server) handleCountTokens(w http.ResponseWriter, r *http.Request)  {}
+func (s *server) handleCountTokens(w http.ResponseWriter, r *http.Request) {}

@@ -229,6 +229,9 @@ func (s *server) attempt(ctx context.Context, w http.ResponseWriter, reg *regist
 	if err != nil {
 		return asAPIError(err), false
 	}
+	if in.thinking > 0 && b.cfg.Type != "anthropic" && !reasoningModel(b, model) {
+		s.log.Debug("thinking budget ignored: backend has no reasoning control", "id", rl.id, "backend", b.cfg.Name)
+	}
 	var pc *promptCount
 	if in.stream && !b.local && in.op == opChat && ex.format == formatOpenAI {
 		pc = startPromptCount(model, in.body) // overlaps the upstream call
