@@ -91,7 +91,7 @@ func loadStartupConfig(path string, getenv func(string) string, log *slog.Logger
 	}
 	cfg, lines := defaultConfig(getenv)
 	for _, l := range lines {
-		log.Info("zero-config: " + l)
+		log.Info(l)
 	}
 	return cfg, nil
 }
