@@ -368,7 +368,8 @@ func (a googleAgent) build(ctx context.Context, b *backend, in *inbound, model s
 	case opEmbeddings:
 		method = ":batchEmbedContents"
 		body, err = geminiEmbedRequestFromOpenAI(in.body, model)
-		ex.convert = func(raw []byte) ([]byte, usage, error) { return openAIEmbeddingsFromGemini(raw, model) }
+		b64 := geminiEmbeddingWantsBase64(in.body) // the OpenAI SDKs ask for base64 by default
+		ex.convert = func(raw []byte) ([]byte, usage, error) { return openAIEmbeddingsFromGeminiFormat(raw, model, b64) }
 	case opMessages:
 		ex.clientFormat = formatAnthropic
 		var chat []byte

@@ -87,7 +87,7 @@ func (s *server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 			InFlight: int(b.inFlight.Load()), Queued: int(b.queued.Load()),
 			LastCheckDuration: time.Duration(b.checkDur.Load())})
 	}
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	w.Header().Set("Content-Type", metricsContentType)
 	s.metrics.writeText(w, gauges, int(s.waiting.Load()))
 }
 

@@ -1,0 +1,84 @@
+// translate_google_helpers_test.go: fixtures shared by the Gemini translator tests.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+// gemPin makes "created" and generated ids deterministic for one test.
+func gemPin(t testing.TB) {
+	t.Helper()
+	oldNow, oldRand := gemNow, gemRandHex
+	gemNow = func() int64 { return 1700000000 }
+	gemRandHex = func(n int) string { return strings.Repeat("ab", n) }
+	t.Cleanup(func() { gemNow, gemRandHex = oldNow, oldRand })
+}
+
+// gemCompact compacts a hand-written JSON expectation; it fails on bad JSON.
+func gemCompact(t testing.TB, s string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, []byte(s)); err != nil {
+		t.Fatalf("bad expectation JSON: %v\n%s", err, s)
+	}
+	return buf.String()
+}
+
+// gemWant400 asserts err is a 400 invalid_request_error for param.
+func gemWant400(t *testing.T, err error, param string) {
+	t.Helper()
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		t.Fatalf("want *apiError, got %T %v", err, err)
+	}
+	if ae.Status != 400 || ae.Type != "invalid_request_error" {
+		t.Fatalf("want 400 invalid_request_error, got %d %s", ae.Status, ae.Type)
+	}
+	if ae.Param != param {
+		t.Fatalf("param = %q, want %q (message %q)", ae.Param, param, ae.Message)
+	}
+}
+
+// gemSplitReader returns its data in reads whose sizes follow sizes, cycling.
+type gemSplitReader struct {
+	data  []byte
+	sizes []int
+	i     int
+}
+
+func (r *gemSplitReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := r.sizes[r.i%len(r.sizes)]
+	r.i++
+	n = min(n, len(p), len(r.data))
+	copy(p, r.data[:n])
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// gemRunStream feeds raw SSE bytes through newSSEReader and a Gemini stream
+// translator and returns the client bytes, the translator and the first error.
+func gemRunStream(raw []byte, sizes []int, includeUsage bool) ([]byte, *geminiStream, error) {
+	st := newGeminiStream("gemini-fallback", includeUsage).(*geminiStream)
+	rd := newSSEReader(&gemSplitReader{data: raw, sizes: sizes})
+	var out []byte
+	for {
+		ev, err := rd.next()
+		if err == io.EOF {
+			return st.finish(out), st, nil
+		}
+		if err != nil {
+			return out, st, err
+		}
+		if out, err = st.translate(out, ev); err != nil {
+			return out, st, err
+		}
+	}
+}
