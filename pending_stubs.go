@@ -10,16 +10,6 @@ import (
 
 var errPending = errors.New("not implemented yet")
 
-func anthropicRequestFromOpenAI(body []byte, model string) ([]byte, bool, error) {
-	return nil, false, errPending
-}
-func openAIResponseFromAnthropic(body []byte) ([]byte, usage, error) { return nil, usage{}, errPending }
-func newAnthropicStream(includeUsage bool) streamTranslator          { return nil }
-func anthropicErrorMessage(body []byte) (string, string, bool)       { return "", "", false }
-func anthropicModelIDs(body []byte) ([]string, bool, string, error) {
-	return nil, false, "", errPending
-}
-
 func priceFor(model string, overrides map[string]Price) (Price, bool) {
 	p, ok := overrides[model]
 	return p, ok

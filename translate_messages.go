@@ -156,7 +156,7 @@ func openAIRequestFromMessages(body []byte, model string) ([]byte, error) {
 // openAIRequestFromMessagesOpts is openAIRequestFromMessages with backend
 // options.
 func openAIRequestFromMessagesOpts(body []byte, model string, opt messagesRequestOptions) ([]byte, error) {
-	var in anthropicRequest
+	var in msgsRequest
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, decodeError(err)
 	}
@@ -193,7 +193,7 @@ func openAIRequestFromMessagesOpts(body []byte, model string, opt messagesReques
 }
 
 // translateConversation fills the system and conversation messages.
-func translateConversation(out *oaiRequest, in *anthropicRequest) error {
+func translateConversation(out *oaiRequest, in *msgsRequest) error {
 	sys, err := systemText(in.System)
 	if err != nil {
 		return err
@@ -212,34 +212,34 @@ func translateConversation(out *oaiRequest, in *anthropicRequest) error {
 
 // anthropicRequest is the part of an Anthropic Messages request that is
 // translated. Unknown fields (cache_control, service_tier, ...) are ignored.
-type anthropicRequest struct {
-	System        rawJSON              `json:"system"`
-	Messages      []anthropicMessage   `json:"messages"`
-	MaxTokens     *int                 `json:"max_tokens"`
-	Temperature   *float64             `json:"temperature"`
-	TopP          *float64             `json:"top_p"`
-	StopSequences []string             `json:"stop_sequences"`
-	Stream        bool                 `json:"stream"`
-	Tools         []anthropicTool      `json:"tools"`
-	ToolChoice    *anthropicToolChoice `json:"tool_choice"`
+type msgsRequest struct {
+	System        rawJSON         `json:"system"`
+	Messages      []msgsMessage   `json:"messages"`
+	MaxTokens     *int            `json:"max_tokens"`
+	Temperature   *float64        `json:"temperature"`
+	TopP          *float64        `json:"top_p"`
+	StopSequences []string        `json:"stop_sequences"`
+	Stream        bool            `json:"stream"`
+	Tools         []msgsTool      `json:"tools"`
+	ToolChoice    *msgsToolChoice `json:"tool_choice"`
 	Metadata      *struct {
 		UserID string `json:"user_id"`
 	} `json:"metadata"`
 }
 
-type anthropicMessage struct {
+type msgsMessage struct {
 	Role    string  `json:"role"`
 	Content rawJSON `json:"content"`
 }
 
-type anthropicTool struct {
+type msgsTool struct {
 	Type        string  `json:"type"`
 	Name        string  `json:"name"`
 	Description string  `json:"description"`
 	InputSchema rawJSON `json:"input_schema"`
 }
 
-type anthropicToolChoice struct {
+type msgsToolChoice struct {
 	Type                   string `json:"type"`
 	Name                   string `json:"name"`
 	DisableParallelToolUse bool   `json:"disable_parallel_tool_use"`
@@ -290,7 +290,7 @@ type oaiNamedToolChoice struct {
 var emptySchema = json.RawMessage(`{"type":"object","properties":{}}`)
 
 // translateTools maps tools and tool_choice.
-func translateTools(out *oaiRequest, tools []anthropicTool, choice *anthropicToolChoice) error {
+func translateTools(out *oaiRequest, tools []msgsTool, choice *msgsToolChoice) error {
 	for i, t := range tools {
 		if t.Type != "" && t.Type != "custom" {
 			return errInvalid("tools", "tools.%d: tool type %q is not supported by this backend", i, clip(t.Type))
@@ -347,7 +347,7 @@ func systemText(raw rawJSON) (string, error) {
 	default:
 		return "", errInvalid("system", "system: Input should be a string or a list of text blocks")
 	}
-	var blocks []anthropicBlock
+	var blocks []msgsBlock
 	if err := json.Unmarshal(raw, &blocks); err != nil {
 		return "", errBody("system: invalid content blocks", err)
 	}

@@ -22,21 +22,21 @@ import (
 	"strconv"
 )
 
-// anthropicBlock is any content block; fields not used by its type stay zero.
-type anthropicBlock struct {
-	Type      string           `json:"type"`
-	Text      string           `json:"text"`
-	Source    *anthropicSource `json:"source"`
-	ID        string           `json:"id"`
-	Name      string           `json:"name"`
-	Input     rawJSON          `json:"input"`
-	ToolUseID string           `json:"tool_use_id"`
-	Content   rawJSON          `json:"content"`
-	IsError   bool             `json:"is_error"`
-	Title     string           `json:"title"`
+// msgsBlock is any content block; fields not used by its type stay zero.
+type msgsBlock struct {
+	Type      string      `json:"type"`
+	Text      string      `json:"text"`
+	Source    *msgsSource `json:"source"`
+	ID        string      `json:"id"`
+	Name      string      `json:"name"`
+	Input     rawJSON     `json:"input"`
+	ToolUseID string      `json:"tool_use_id"`
+	Content   rawJSON     `json:"content"`
+	IsError   bool        `json:"is_error"`
+	Title     string      `json:"title"`
 }
 
-type anthropicSource struct {
+type msgsSource struct {
 	Type      string `json:"type"`
 	MediaType string `json:"media_type"`
 	Data      string `json:"data"`
@@ -83,7 +83,7 @@ type oaiFile struct {
 type blockPath struct{ msg, block int }
 
 // appendTurn appends the OpenAI messages for one Anthropic turn.
-func appendTurn(out []oaiMessage, i int, m *anthropicMessage) ([]oaiMessage, error) {
+func appendTurn(out []oaiMessage, i int, m *msgsMessage) ([]oaiMessage, error) {
 	if m.Role != "user" && m.Role != "assistant" {
 		return out, errInvalid("messages", "messages.%d.role: Input should be 'user' or 'assistant'", i)
 	}
@@ -96,7 +96,7 @@ func appendTurn(out []oaiMessage, i int, m *anthropicMessage) ([]oaiMessage, err
 	default:
 		return out, errInvalid("messages", "messages.%d.content: Input should be a string or a list of content blocks", i)
 	}
-	var blocks []anthropicBlock
+	var blocks []msgsBlock
 	if err := json.Unmarshal(m.Content, &blocks); err != nil {
 		e := decodeError(err)
 		e.Message = "messages." + itoa(i) + ".content: " + e.Message
@@ -110,7 +110,7 @@ func appendTurn(out []oaiMessage, i int, m *anthropicMessage) ([]oaiMessage, err
 
 // appendUserTurn emits the turn's tool results as tool messages, then one
 // user message with whatever else it holds.
-func appendUserTurn(out []oaiMessage, i int, blocks []anthropicBlock) ([]oaiMessage, error) {
+func appendUserTurn(out []oaiMessage, i int, blocks []msgsBlock) ([]oaiMessage, error) {
 	var parts []oaiPart
 	for j := range blocks {
 		b, at := &blocks[j], blockPath{i, j}
@@ -169,7 +169,7 @@ func partsContent(parts []oaiPart) any {
 }
 
 // appendAssistantTurn joins the text and turns tool_use blocks into tool_calls.
-func appendAssistantTurn(out []oaiMessage, i int, blocks []anthropicBlock) ([]oaiMessage, error) {
+func appendAssistantTurn(out []oaiMessage, i int, blocks []msgsBlock) ([]oaiMessage, error) {
 	var text bytes.Buffer
 	hasText := false
 	msg := oaiMessage{Role: "assistant"}
@@ -207,7 +207,7 @@ func appendAssistantTurn(out []oaiMessage, i int, blocks []anthropicBlock) ([]oa
 }
 
 // toolCall maps a tool_use block; arguments are the compacted input object.
-func toolCall(at blockPath, b *anthropicBlock) (oaiToolCall, error) {
+func toolCall(at blockPath, b *msgsBlock) (oaiToolCall, error) {
 	if b.ID == "" {
 		return oaiToolCall{}, blockError(at, "id: Field required")
 	}
@@ -230,7 +230,7 @@ func toolCall(at blockPath, b *anthropicBlock) (oaiToolCall, error) {
 
 // toolResultMessage maps a tool_result block to a tool message; images and
 // documents it holds are returned to be moved into the next user message.
-func toolResultMessage(at blockPath, b *anthropicBlock) (oaiMessage, []oaiPart, error) {
+func toolResultMessage(at blockPath, b *msgsBlock) (oaiMessage, []oaiPart, error) {
 	if b.ToolUseID == "" {
 		return oaiMessage{}, nil, blockError(at, "tool_use_id: Field required")
 	}
@@ -255,7 +255,7 @@ func toolResultContent(at blockPath, raw rawJSON) (string, []oaiPart, error) {
 	default:
 		return "", nil, blockError(at, "content: Input should be a string or a list of content blocks")
 	}
-	var blocks []anthropicBlock
+	var blocks []msgsBlock
 	if err := json.Unmarshal(raw, &blocks); err != nil {
 		return "", nil, blockError(at, "content: invalid content blocks")
 	}
@@ -292,7 +292,7 @@ func toolResultContent(at blockPath, raw rawJSON) (string, []oaiPart, error) {
 }
 
 // imagePart maps an image source to an image_url part.
-func imagePart(at blockPath, src *anthropicSource) (oaiPart, error) {
+func imagePart(at blockPath, src *msgsSource) (oaiPart, error) {
 	if src == nil {
 		return oaiPart{}, blockError(at, "source: Field required")
 	}
@@ -313,7 +313,7 @@ func imagePart(at blockPath, src *anthropicSource) (oaiPart, error) {
 }
 
 // documentPart maps a document block to a text or file part.
-func documentPart(at blockPath, b *anthropicBlock) (oaiPart, error) {
+func documentPart(at blockPath, b *msgsBlock) (oaiPart, error) {
 	src := b.Source
 	if src == nil {
 		return oaiPart{}, blockError(at, "source: Field required")
@@ -336,7 +336,7 @@ func documentPart(at blockPath, b *anthropicBlock) (oaiPart, error) {
 }
 
 // dataURL renders a base64 source as a data: URL.
-func dataURL(src *anthropicSource) string {
+func dataURL(src *msgsSource) string {
 	return "data:" + src.MediaType + ";base64," + src.Data
 }
 

@@ -58,7 +58,7 @@ type oaiChoice struct {
 	StopReason   rawJSON `json:"stop_reason"` // vLLM: the matched stop string
 }
 
-type anthropicResponse struct {
+type msgsResponse struct {
 	ID           string            `json:"id"`
 	Type         string            `json:"type"`
 	Role         string            `json:"role"`
@@ -66,7 +66,7 @@ type anthropicResponse struct {
 	Content      []anthropicOutput `json:"content"`
 	StopReason   string            `json:"stop_reason"`
 	StopSequence *string           `json:"stop_sequence"`
-	Usage        anthropicUsage    `json:"usage"`
+	Usage        msgsUsage         `json:"usage"`
 }
 
 // anthropicOutput is one response content block; pointers keep each type's
@@ -81,7 +81,7 @@ type anthropicOutput struct {
 	Input     json.RawMessage `json:"input,omitempty"`
 }
 
-type anthropicUsage struct {
+type msgsUsage struct {
 	InputTokens              int `json:"input_tokens"`
 	CacheCreationInputTokens int `json:"cache_creation_input_tokens"`
 	CacheReadInputTokens     int `json:"cache_read_input_tokens"`
@@ -100,7 +100,7 @@ func messagesResponseFromOpenAI(body []byte) ([]byte, usage, error) {
 		return nil, usage{}, errNoChoices
 	}
 	c := &in.Choices[0]
-	out := anthropicResponse{ID: messageID(in.ID), Type: "message", Role: "assistant", Model: in.Model}
+	out := msgsResponse{ID: messageID(in.ID), Type: "message", Role: "assistant", Model: in.Model}
 	out.Content = responseBlocks(c)
 	sawTool := len(c.Message.ToolCalls) > 0 || c.Message.FunctionCall != nil
 	stopSeq := ""
@@ -270,11 +270,11 @@ func anthropicStopReason(finish string, sawTool, stopSequence bool) string {
 
 // anthropicUsageOf renders normalised usage the Anthropic way (cache reads
 // are not part of input_tokens).
-func anthropicUsageOf(u usage) anthropicUsage {
+func anthropicUsageOf(u usage) msgsUsage {
 	in := u.InputTokens - u.CacheReadTokens - u.CacheWriteTokens
 	if in < 0 {
 		in = 0
 	}
-	return anthropicUsage{InputTokens: in, CacheCreationInputTokens: u.CacheWriteTokens,
+	return msgsUsage{InputTokens: in, CacheCreationInputTokens: u.CacheWriteTokens,
 		CacheReadInputTokens: u.CacheReadTokens, OutputTokens: u.OutputTokens}
 }

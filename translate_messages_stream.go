@@ -323,7 +323,7 @@ func (s *messagesStream) start(dst []byte) []byte {
 		dst = append(dst, s.modelJSON...)
 	}
 	dst = append(dst, `,"content":[],"stop_reason":null,"stop_sequence":null,"usage":`...)
-	au := anthropicUsage{}
+	au := msgsUsage{}
 	if s.u.HasInput {
 		au = anthropicUsageOf(s.u)
 		au.OutputTokens = 0
@@ -386,7 +386,7 @@ func appendDelta(dst []byte, index int, kind blockKind, raw rawJSON) []byte {
 
 // appendUsage writes an Anthropic usage object; withInput adds the input
 // side (message_start always has it, message_delta only when known).
-func appendUsage(dst []byte, u anthropicUsage, withInput bool) []byte {
+func appendUsage(dst []byte, u msgsUsage, withInput bool) []byte {
 	dst = append(dst, '{')
 	if withInput {
 		dst = append(dst, `"input_tokens":`...)

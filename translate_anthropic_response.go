@@ -1,0 +1,254 @@
+// translate_anthropic_response.go: Anthropic answers -> OpenAI answers.
+//
+// A non-streaming Anthropic message becomes an OpenAI chat.completion; error
+// bodies and the model list are read here too, as are the stop-reason and
+// usage mappings shared with the stream translator
+// (translate_anthropic_stream.go).
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// anthropicNow is the clock for "created" (a variable so tests can pin it).
+var anthropicNow = func() int64 { return time.Now().Unix() }
+
+// anthropicUsage is Anthropic's usage object. Pointers tell absent from 0
+// (a stream's message_delta may carry only output_tokens).
+type anthropicUsage struct {
+	InputTokens              *int `json:"input_tokens"`
+	OutputTokens             *int `json:"output_tokens"`
+	CacheCreationInputTokens *int `json:"cache_creation_input_tokens"`
+	CacheReadInputTokens     *int `json:"cache_read_input_tokens"`
+}
+
+// anthropicIntOr returns *p, or 0 when p is nil.
+func anthropicIntOr(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// hasInput reports whether any prompt-side count is present.
+func (a *anthropicUsage) hasInput() bool {
+	return a.InputTokens != nil || a.CacheCreationInputTokens != nil || a.CacheReadInputTokens != nil
+}
+
+// applyInput sets the prompt side of u: InputTokens includes cache tokens.
+func (a *anthropicUsage) applyInput(u *usage) {
+	u.CacheReadTokens = anthropicIntOr(a.CacheReadInputTokens)
+	u.CacheWriteTokens = anthropicIntOr(a.CacheCreationInputTokens)
+	u.InputTokens = anthropicIntOr(a.InputTokens) + u.CacheReadTokens + u.CacheWriteTokens
+	u.HasInput = true
+}
+
+// anthropicAppendOpenAIUsage appends an OpenAI usage object for u.
+func anthropicAppendOpenAIUsage(dst []byte, u usage) []byte {
+	dst = append(dst, `{"prompt_tokens":`...)
+	dst = strconv.AppendInt(dst, int64(u.InputTokens), 10)
+	dst = append(dst, `,"completion_tokens":`...)
+	dst = strconv.AppendInt(dst, int64(u.OutputTokens), 10)
+	dst = append(dst, `,"total_tokens":`...)
+	dst = strconv.AppendInt(dst, int64(u.InputTokens+u.OutputTokens), 10)
+	dst = append(dst, `,"prompt_tokens_details":{"cached_tokens":`...)
+	dst = strconv.AppendInt(dst, int64(u.CacheReadTokens), 10)
+	return append(dst, "}}"...)
+}
+
+// anthropicFinishReason maps an Anthropic stop_reason to an OpenAI
+// finish_reason; unknown reasons count as a normal stop.
+func anthropicFinishReason(stop string) string {
+	switch stop {
+	case "max_tokens", "model_context_window_exceeded":
+		return "length"
+	case "tool_use":
+		return "tool_calls"
+	case "refusal":
+		return "content_filter"
+	}
+	return "stop" // end_turn, stop_sequence, pause_turn, unknown
+}
+
+// anthropicResponse is a non-streaming Anthropic message.
+type anthropicResponse struct {
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	Model      string `json:"model"`
+	StopReason string `json:"stop_reason"`
+	Content    []struct {
+		Type     string          `json:"type"`
+		Text     string          `json:"text"`
+		Thinking string          `json:"thinking"`
+		ID       string          `json:"id"`
+		Name     string          `json:"name"`
+		Input    json.RawMessage `json:"input"`
+	} `json:"content"`
+	Usage anthropicUsage `json:"usage"`
+}
+
+// anthropicOAICompletion is the OpenAI chat.completion we return.
+type anthropicOAICompletion struct {
+	ID      string               `json:"id"`
+	Object  string               `json:"object"`
+	Created int64                `json:"created"`
+	Model   string               `json:"model"`
+	Choices []anthropicOAIChoice `json:"choices"`
+	Usage   json.RawMessage      `json:"usage"`
+}
+
+type anthropicOAIChoice struct {
+	Index        int                 `json:"index"`
+	Message      anthropicOAIRespMsg `json:"message"`
+	Logprobs     json.RawMessage     `json:"logprobs"`
+	FinishReason string              `json:"finish_reason"`
+}
+
+type anthropicOAIRespMsg struct {
+	Role             string                 `json:"role"`
+	Content          *string                `json:"content"`
+	ReasoningContent string                 `json:"reasoning_content,omitempty"`
+	ToolCalls        []anthropicOAIRespCall `json:"tool_calls,omitempty"`
+}
+
+type anthropicOAIRespCall struct {
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+	Function struct {
+		Name      string `json:"name"`
+		Arguments string `json:"arguments"`
+	} `json:"function"`
+}
+
+var anthropicJSONNull = json.RawMessage("null")
+
+// openAIResponseFromAnthropic translates a non-streaming Anthropic message into an OpenAI chat.completion body.
+// err (not *apiError) means untranslatable.
+func openAIResponseFromAnthropic(body []byte) (out []byte, u usage, err error) {
+	var r anthropicResponse
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, usage{}, fmt.Errorf("anthropic: decode message: %w", err)
+	}
+	if r.Type != "message" {
+		return nil, usage{}, errors.New("anthropic: answer is not a message")
+	}
+	msg := anthropicOAIRespMsg{Role: "assistant"}
+	var text, thinking strings.Builder
+	hasText := false
+	for _, c := range r.Content {
+		switch c.Type {
+		case "text":
+			text.WriteString(c.Text)
+			hasText = true
+		case "thinking":
+			thinking.WriteString(c.Thinking)
+		case "tool_use":
+			call, err := anthropicToolCall(c.ID, c.Name, c.Input)
+			if err != nil {
+				return nil, usage{}, err
+			}
+			msg.ToolCalls = append(msg.ToolCalls, call)
+		} // redacted_thinking, server tool blocks and unknown blocks carry nothing an OpenAI client can use
+	}
+	if hasText || len(msg.ToolCalls) == 0 {
+		s := text.String()
+		msg.Content = &s
+	}
+	msg.ReasoningContent = thinking.String()
+	r.Usage.applyInput(&u)
+	u.OutputTokens, u.HasOutput = anthropicIntOr(r.Usage.OutputTokens), true
+	resp := anthropicOAICompletion{
+		ID: "chatcmpl-" + r.ID, Object: "chat.completion", Created: anthropicNow(), Model: r.Model,
+		Choices: []anthropicOAIChoice{{Message: msg, Logprobs: anthropicJSONNull,
+			FinishReason: anthropicFinishReason(r.StopReason)}},
+		Usage: anthropicAppendOpenAIUsage(nil, u),
+	}
+	out, err = json.Marshal(&resp)
+	if err != nil {
+		return nil, usage{}, fmt.Errorf("anthropic: encode completion: %w", err)
+	}
+	return out, u, nil
+}
+
+// anthropicToolCall converts a tool_use block; arguments are the compact
+// JSON text of its input ("{}" when absent).
+func anthropicToolCall(id, name string, input json.RawMessage) (anthropicOAIRespCall, error) {
+	call := anthropicOAIRespCall{ID: id, Type: "function"}
+	call.Function.Name = name
+	call.Function.Arguments = "{}"
+	if !anthropicIsNull(input) {
+		b, err := json.Marshal(input) // compacts
+		if err != nil {
+			return call, fmt.Errorf("anthropic: tool_use input: %w", err)
+		}
+		call.Function.Arguments = string(b)
+	}
+	return call, nil
+}
+
+// anthropicErrorMessage extracts the message and type from an Anthropic error body {"type":"error","error":{"type","message"}}.
+func anthropicErrorMessage(body []byte) (errType, message string, ok bool) {
+	var v struct {
+		Error *struct {
+			Type    string `json:"type"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &v) != nil || v.Error == nil || (v.Error.Type == "" && v.Error.Message == "") {
+		return "", "", false
+	}
+	return v.Error.Type, v.Error.Message, true
+}
+
+// anthropicErrorStatus is the HTTP status for an Anthropic error type (used
+// for errors reported inside a stream, where the HTTP status was already 200).
+func anthropicErrorStatus(errType string) int {
+	switch errType {
+	case "invalid_request_error":
+		return http.StatusBadRequest
+	case "authentication_error":
+		return http.StatusUnauthorized
+	case "permission_error":
+		return http.StatusForbidden
+	case "not_found_error":
+		return http.StatusNotFound
+	case "request_too_large":
+		return http.StatusRequestEntityTooLarge
+	case "rate_limit_error":
+		return http.StatusTooManyRequests
+	case "overloaded_error":
+		return http.StatusServiceUnavailable // Anthropic's 529 is not a standard status
+	case "timeout_error":
+		return http.StatusGatewayTimeout
+	}
+	return http.StatusBadGateway // api_error and anything unknown
+}
+
+// anthropicModelIDs parses GET /v1/models ({"data":[{"id":..}],"has_more","last_id"}).
+func anthropicModelIDs(body []byte) (ids []string, hasMore bool, lastID string, err error) {
+	var v struct {
+		Data *[]struct {
+			ID string `json:"id"`
+		} `json:"data"`
+		HasMore bool   `json:"has_more"`
+		LastID  string `json:"last_id"`
+	}
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, false, "", fmt.Errorf("anthropic: decode model list: %w", err)
+	}
+	if v.Data == nil {
+		return nil, false, "", errors.New("anthropic: model list has no data")
+	}
+	for _, m := range *v.Data {
+		if m.ID != "" {
+			ids = append(ids, m.ID)
+		}
+	}
+	return ids, v.HasMore, v.LastID, nil
+}
