@@ -51,12 +51,15 @@ type inbound struct {
 // exchange is one upstream call and how to read its answer.
 type exchange struct {
 	req    *http.Request
+	body   []byte // the upstream request body (for counting prompt tokens)
 	format string // the upstream's wire format, for its error bodies
 	// convert turns a successful non-streaming answer into the client's
 	// format; nil means pass the bytes through.
 	convert func(body []byte) ([]byte, usage, error)
 	// stream translates a streaming answer; nil means pass events through.
 	stream streamTranslator
+	// usageOf reads usage from a passed-through answer; nil means OpenAI's.
+	usageOf func(body []byte) (usage, bool)
 	// clientFormat is the format the client speaks (errors, stream events).
 	clientFormat string
 }
@@ -228,7 +231,7 @@ func (a openAIAgent) build(ctx context.Context, b *backend, in *inbound, model s
 		return nil, err
 	}
 	a.auth(b)(req.Header)
-	ex.req = req
+	ex.req, ex.body = req, body
 	return ex, nil
 }
 
@@ -292,6 +295,10 @@ func (a anthropicAgent) build(ctx context.Context, b *backend, in *inbound, mode
 	if in.op == opMessages {
 		ex.clientFormat = formatAnthropic
 		body, err = rewriteModel(in.body, in.model, model)
+		ex.usageOf = anthropicUsageFromBody
+		if in.stream {
+			ex.stream = &anthropicPassthrough{}
+		}
 	} else {
 		ex.clientFormat = formatOpenAI
 		body, _, err = anthropicRequestFromOpenAI(in.body, model)

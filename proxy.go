@@ -233,8 +233,8 @@ func (s *server) attempt(ctx context.Context, w http.ResponseWriter, reg *regist
 		s.log.Debug("thinking budget ignored: backend has no reasoning control", "id", rl.id, "backend", b.cfg.Name)
 	}
 	var pc *promptCount
-	if in.stream && !b.local && in.op == opChat && ex.format == formatOpenAI {
-		pc = startPromptCount(model, in.body) // overlaps the upstream call
+	if in.stream && !b.local && ex.format == formatOpenAI && (in.op == opChat || in.op == opMessages) {
+		pc = startPromptCount(model, ex.body) // overlaps the upstream call
 	}
 	firstByte := time.AfterFunc(reg.cfg.Timeouts.FirstByte, func() { cancel(errFirstByte) })
 	defer firstByte.Stop()
@@ -329,7 +329,11 @@ func (s *server) relayBody(actx, ctx context.Context, w http.ResponseWriter, b *
 		h.Set("Content-Type", "application/json")
 	} else {
 		copyResponseHeaders(h, resp.Header)
-		u, ok = openAIUsageFast(body)
+		if ex.usageOf != nil {
+			u, ok = ex.usageOf(body)
+		} else {
+			u, ok = openAIUsageFast(body)
+		}
 	}
 	recordResult(s.log, b, false)
 	rl.use = u

@@ -35,7 +35,9 @@ func TestReloadSwapsBackendsAndKeepsInFlight(t *testing.T) {
 	ready := make(chan string, 1)
 	logs := &syncBuffer{}
 	exit := make(chan int, 1)
-	go func() { exit <- serve(ctx, cfg, path, func(string) string { return "" }, newTestLogger(logs), hup, ready) }()
+	go func() {
+		exit <- serve(ctx, cfg, path, func(string) string { return "" }, newTestLogger(logs), hup, ready)
+	}()
 	base := "http://" + <-ready
 
 	// A stream is in flight on "old" when the reload happens.

@@ -210,7 +210,7 @@ func translateConversation(out *oaiRequest, in *msgsRequest) error {
 	return nil
 }
 
-// anthropicRequest is the part of an Anthropic Messages request that is
+// msgsRequest is the part of an Anthropic Messages request that is
 // translated. Unknown fields (cache_control, service_tier, ...) are ignored.
 type msgsRequest struct {
 	System        rawJSON         `json:"system"`
