@@ -322,9 +322,11 @@ func (s *server) relayBody(actx, ctx context.Context, w http.ResponseWriter, b *
 	var u usage
 	var ok bool
 	if ex.convert != nil {
-		if body, u, err = ex.convert(body); err != nil {
+		out, cu, err := ex.convert(body)
+		if err != nil {
 			return s.untranslatable(b, body, err), false
 		}
+		body, u = out, cu
 		ok = true
 		h.Set("Content-Type", "application/json")
 	} else {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"crypto/sha256"
 	"crypto/subtle"
 	"log/slog"
@@ -166,6 +167,9 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="nexus"`)
 		writeAPIError(w, r, &apiError{Status: http.StatusUnauthorized, Type: "authentication_error",
 			Code: "invalid_api_key", Message: "missing or invalid API key for this Nexus"})
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("id", w.Header().Get(hdrRequestID)),
+			slog.String("path", r.URL.Path), slog.String("backend", "none"), slog.Int("status", http.StatusUnauthorized),
+			slog.String("error", "client authentication failed"))
 	})
 }
 
@@ -271,6 +275,19 @@ func (s *server) finish(rl *reqLog) {
 		CostUSD: rl.cost, HasCost: rl.hasCost, Attempts: rl.attempts})
 }
 
-// errorText is an error's message for logs. apiError messages are written
-// to be safe to show; wrapped causes are transport errors (no bodies).
-func errorText(err error) string { return err.Error() }
+// errorText is an error for the log line: its type, code and cause, never
+// its message (a provider's message can echo the prompt) and never a body.
+func errorText(err error) string {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		return err.Error()
+	}
+	s := ae.Type
+	if ae.Code != "" {
+		s += "/" + ae.Code
+	}
+	if ae.Err != nil {
+		s += ": " + ae.Err.Error()
+	}
+	return s
+}
