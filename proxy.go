@@ -72,7 +72,9 @@ func (s *server) serveProxy(w http.ResponseWriter, r *http.Request, op opKind) {
 			s.writeError(w, rl, ae, op == opMessages)
 		}
 	}
-	rl.err = err
+	if err != nil {
+		rl.err = err
+	}
 	s.finish(rl)
 }
 

@@ -4,9 +4,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -264,9 +264,11 @@ func (s *server) finish(rl *reqLog) {
 		attrs = append(attrs, slog.String("cost_usd", formatUSD(rl.cost)))
 	}
 	lvl := slog.LevelInfo
-	if rl.err != nil && rl.status >= 500 {
+	if rl.err != nil && (rl.status >= 500 || rl.wroteHeader) && !errors.Is(rl.err, errClientGone) {
 		lvl = slog.LevelWarn
 		attrs = append(attrs, slog.String("error", scrubSecrets(errorText(rl.err))))
+	} else if errors.Is(rl.err, errClientGone) {
+		attrs = append(attrs, slog.Bool("client_gone", true))
 	}
 	s.log.LogAttrs(context.Background(), lvl, "request", attrs...)
 	s.metrics.observeRequest(requestRecord{Backend: name, BackendType: typ, Model: rl.model,

@@ -117,7 +117,13 @@ func (s *server) relayStream(actx, ctx context.Context, cancel context.CancelCau
 		}
 		recordResult(s.log, b, false)
 	default:
-		write(s.streamFailure(actx, ctx, b, ex, failure))
+		ae := s.streamFailure(actx, ctx, b, failure)
+		rl.err = ae
+		if ex.clientFormat == formatAnthropic {
+			write(anthropicErrorEvent(ae))
+		} else {
+			write(appendSSE(buf[:0], "", openAIErrorBody(ae)))
+		}
 	}
 	s.streamUsage(rl, b, ex, &st, cloudPriced, h)
 	return nil, false
@@ -196,9 +202,9 @@ func openAIStreamError(data []byte) *apiError {
 	return &apiError{Status: http.StatusBadGateway, Type: "api_error", Message: v.Error.Message}
 }
 
-// streamFailure is the error frame for a stream that broke after its first
-// event; the backend's passive health counts it unless the client caused it.
-func (s *server) streamFailure(actx, ctx context.Context, b *backend, ex *exchange, failure error) []byte {
+// streamFailure is the error for a stream that broke after its first event;
+// the backend's passive health counts it unless the client caused it.
+func (s *server) streamFailure(actx, ctx context.Context, b *backend, failure error) *apiError {
 	var ae *apiError
 	switch {
 	case ctx.Err() != nil:
@@ -214,10 +220,7 @@ func (s *server) streamFailure(actx, ctx context.Context, b *backend, ex *exchan
 		ae = &apiError{Status: http.StatusBadGateway, Type: "api_error", Code: "backend_stream_broken",
 			Message: "backend " + b.cfg.Name + " stream ended before completion", Err: failure}
 	}
-	if ex.clientFormat == formatAnthropic {
-		return anthropicErrorEvent(ae)
-	}
-	return appendSSE(nil, "", openAIErrorBody(ae))
+	return ae
 }
 
 // inputUsage is the prompt side of a stream, known before its body is sent:
