@@ -15,7 +15,8 @@ import (
 	"strconv"
 )
 
-// rawKind records the first byte of a JSON value without keeping it.
+// rawKind records the first byte of a JSON value without keeping it (for
+// decoders that only need to know a field's kind).
 type rawKind byte
 
 func (k *rawKind) UnmarshalJSON(b []byte) error {
@@ -47,7 +48,8 @@ func errTooLarge(limit int64) *apiError {
 		Code: "request_too_large", Message: "request body exceeds " + strconv.FormatInt(limit, 10) + " bytes"}
 }
 
-// parseInbound validates what routing needs from an OpenAI-format request.
+// parseInbound validates what routing needs from an OpenAI-format request
+// in one allocation-free pass over the body (which also validates it).
 func parseInbound(op opKind, body []byte, h http.Header) (*inbound, error) {
 	if op == opMessages {
 		m, err := parseMessagesRequest(body)
@@ -57,52 +59,125 @@ func parseInbound(op opKind, body []byte, h http.Header) (*inbound, error) {
 		return &inbound{op: op, body: body, model: m.Model, stream: m.Stream, header: h,
 			thinking: messagesThinking(body)}, nil
 	}
-	var v struct {
-		Model         *json.RawMessage `json:"model"`
-		Stream        *bool            `json:"stream"`
-		Messages      rawKind          `json:"messages"`
-		Input         rawKind          `json:"input"`
-		Prompt        rawKind          `json:"prompt"`
-		StreamOptions *struct {
-			IncludeUsage bool `json:"include_usage"`
-		} `json:"stream_options"`
+	var f inboundFields
+	if err := f.scan(body); err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(body, &v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return nil, errInvalid(te.Field, "%s has the wrong type", te.Field)
-		}
-		return nil, errInvalid("", "request body is not valid JSON")
-	}
-	in := &inbound{op: op, body: body, header: h}
-	if v.Model == nil {
+	in := &inbound{op: op, body: body, header: h, stream: f.stream, includeUsage: f.includeUsage}
+	switch {
+	case f.modelKind == 0:
 		return nil, errInvalid("model", "model is required")
-	}
-	if err := json.Unmarshal(*v.Model, &in.model); err != nil || in.model == "" {
+	case f.modelKind != '"' || len(f.model) == 0:
 		return nil, errInvalid("model", "model must be a non-empty string")
-	}
-	if v.Stream != nil {
-		in.stream = *v.Stream
-	}
-	if v.StreamOptions != nil {
-		in.includeUsage = v.StreamOptions.IncludeUsage
+	case bytes.IndexByte(f.model, '\\') >= 0:
+		json.Unmarshal(f.modelQuoted, &in.model) // valid: the scan checked it
+	default:
+		in.model = string(f.model)
 	}
 	switch op {
 	case opChat:
-		if v.Messages != '[' {
+		if f.messages != '[' {
 			return nil, errInvalid("messages", "messages is required and must be an array")
 		}
 	case opEmbeddings:
-		if v.Input == 0 || v.Input == 'n' {
+		if f.input == 0 || f.input == 'n' {
 			return nil, errInvalid("input", "input is required")
 		}
 		in.stream = false
 	case opCompletions:
-		if v.Prompt == 0 {
+		if f.prompt == 0 {
 			return nil, errInvalid("prompt", "prompt is required")
 		}
 	}
 	return in, nil
+}
+
+// inboundFields are the top-level fields routing reads.
+type inboundFields struct {
+	model, modelQuoted      []byte // escaped body of the model string, and with its quotes
+	modelKind               byte   // first byte of the model value; 0 when absent
+	stream, includeUsage    bool
+	messages, input, prompt byte // first byte of each value; 0 when absent
+}
+
+var errNotJSON = errInvalid("", "request body is not valid JSON")
+
+// scan reads the top-level object; duplicate keys: the last wins, as in
+// encoding/json.
+func (f *inboundFields) scan(body []byte) error {
+	s := jsonScan{b: body}
+	if s.open('{') != nil {
+		return errInvalid("", "request body must be a JSON object")
+	}
+	for first := true; ; {
+		key, ok, err := s.key(&first)
+		if err != nil {
+			return errNotJSON
+		}
+		if !ok {
+			break
+		}
+		c := s.peek()
+		switch string(key) {
+		case "model":
+			f.modelKind = c
+			if c == '"' {
+				at := s.i
+				f.model, err = s.str()
+				f.modelQuoted = s.b[at:s.i]
+			} else {
+				err = s.skip(0)
+			}
+		case "stream":
+			if c != 't' && c != 'f' && c != 'n' {
+				return errInvalid("stream", "stream must be a boolean")
+			}
+			err = s.boolInto(&f.stream)
+		case "stream_options":
+			if c == '{' {
+				err = f.scanStreamOptions(&s)
+			} else {
+				err = s.skip(0)
+			}
+		case "messages", "input", "prompt":
+			switch key[0] {
+			case 'm':
+				f.messages = c
+			case 'i':
+				f.input = c
+			default:
+				f.prompt = c
+			}
+			err = s.skip(0)
+		default:
+			err = s.skip(0)
+		}
+		if err != nil {
+			return errNotJSON
+		}
+	}
+	if s.peek(); s.i != len(s.b) {
+		return errNotJSON // data after the object
+	}
+	return nil
+}
+
+func (f *inboundFields) scanStreamOptions(s *jsonScan) error {
+	s.i++ // '{'
+	for first := true; ; {
+		key, ok, err := s.key(&first)
+		if err != nil || !ok {
+			return err
+		}
+		if string(key) == "include_usage" && s.peek() != 'n' {
+			err = s.boolInto(&f.includeUsage)
+		} else {
+			err = s.skip(0)
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // rewriteModel returns body with its top-level "model" string replaced by

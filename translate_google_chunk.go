@@ -48,7 +48,7 @@ type gemChunkPart struct {
 func (c *gemChunk) parse(data []byte) error {
 	cands := c.cands[:0]
 	*c = gemChunk{cands: cands}
-	s := gemScan{b: data}
+	s := jsonScan{b: data}
 	if err := s.open('{'); err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (c *gemChunk) nextCand() *gemChunkCand {
 	return &c.cands[n]
 }
 
-func (c *gemChunk) parseCandidates(s *gemScan) error {
+func (c *gemChunk) parseCandidates(s *jsonScan) error {
 	c.cands = c.cands[:0]
 	if s.null() {
 		return nil
@@ -122,7 +122,7 @@ func (c *gemChunk) parseCandidates(s *gemScan) error {
 	}
 }
 
-func (cand *gemChunkCand) parse(s *gemScan) error {
+func (cand *gemChunkCand) parse(s *jsonScan) error {
 	if err := s.open('{'); err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (cand *gemChunkCand) parse(s *gemScan) error {
 	}
 }
 
-func (cand *gemChunkCand) parseContent(s *gemScan) error {
+func (cand *gemChunkCand) parseContent(s *jsonScan) error {
 	if s.null() {
 		cand.parts = cand.parts[:0]
 		return nil
@@ -174,7 +174,7 @@ func (cand *gemChunkCand) parseContent(s *gemScan) error {
 	}
 }
 
-func (cand *gemChunkCand) parseParts(s *gemScan) error {
+func (cand *gemChunkCand) parseParts(s *jsonScan) error {
 	cand.parts = cand.parts[:0]
 	if s.null() {
 		return nil
@@ -197,7 +197,7 @@ func (cand *gemChunkCand) parseParts(s *gemScan) error {
 	}
 }
 
-func (p *gemChunkPart) parse(s *gemScan) error {
+func (p *gemChunkPart) parse(s *jsonScan) error {
 	if err := s.open('{'); err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func (p *gemChunkPart) parse(s *gemScan) error {
 	}
 }
 
-func (p *gemChunkPart) parseCall(s *gemScan) error {
+func (p *gemChunkPart) parseCall(s *jsonScan) error {
 	if s.null() {
 		p.call, p.name, p.args = false, nil, nil
 		return nil
@@ -256,7 +256,7 @@ func (p *gemChunkPart) parseCall(s *gemScan) error {
 	}
 }
 
-func (c *gemChunk) parseFeedback(s *gemScan) error {
+func (c *gemChunk) parseFeedback(s *jsonScan) error {
 	if s.null() {
 		return nil
 	}
@@ -279,7 +279,7 @@ func (c *gemChunk) parseFeedback(s *gemScan) error {
 	}
 }
 
-func (c *gemChunk) parseUsage(s *gemScan) error {
+func (c *gemChunk) parseUsage(s *jsonScan) error {
 	if s.null() {
 		c.hasUsage, c.usage = false, gemUsageMeta{}
 		return nil
@@ -312,7 +312,7 @@ func (c *gemChunk) parseUsage(s *gemScan) error {
 }
 
 // parseError decodes an in-stream error object (rare: encoding/json is fine).
-func (c *gemChunk) parseError(s *gemScan) error {
+func (c *gemChunk) parseError(s *jsonScan) error {
 	s.peek()
 	start := s.i
 	if err := s.skip(1); err != nil {

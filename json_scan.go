@@ -1,10 +1,11 @@
-// translate_google_scan.go: a minimal validating JSON reader for Gemini stream chunks.
+// json_scan.go: a minimal validating JSON reader for hot paths.
 //
-// encoding/json spends most of a stream's CPU time (a validation pass,
-// reflection, a string allocation per text). gemScan walks the bytes once,
-// validates as it goes, and hands back strings as slices of the input in their
-// escaped form, so the hot path allocates nothing. translate_google_chunk.go
-// uses it to read the dozen fields a stream chunk needs.
+// encoding/json spends most of its time on a validation pass, reflection and
+// a string allocation per field. jsonScan walks the bytes once, validates as
+// it goes, and hands back strings as slices of the input in their escaped
+// form, so reading a few fields allocates nothing. The Gemini stream reader
+// (translate_google_chunk.go) and the inbound request reader (inbound.go)
+// use it.
 package main
 
 import (
@@ -15,12 +16,12 @@ import (
 	"strconv"
 )
 
-// gemMaxDepth bounds nesting, as encoding/json does.
-const gemMaxDepth = 10000
+// jsonMaxDepth bounds nesting, as encoding/json does.
+const jsonMaxDepth = 10000
 
-// gemStrStop marks the bytes a string scan must look at: the quote, the
+// jsonStrStop marks the bytes a string scan must look at: the quote, the
 // backslash and control characters.
-var gemStrStop = func() (t [256]bool) {
+var jsonStrStop = func() (t [256]bool) {
 	for c := 0; c < 0x20; c++ {
 		t[c] = true
 	}
@@ -28,19 +29,19 @@ var gemStrStop = func() (t [256]bool) {
 	return t
 }()
 
-// gemScan reads JSON values from b, starting at i.
-type gemScan struct {
+// jsonScan reads JSON values from b, starting at i.
+type jsonScan struct {
 	b []byte
 	i int
 }
 
-var errGemSyntax = errors.New("invalid JSON")
+var errJSONSyntax = errors.New("invalid JSON")
 
-func (s *gemScan) fail() error {
-	return fmt.Errorf("gemini chunk: %w at offset %d", errGemSyntax, s.i)
+func (s *jsonScan) fail() error {
+	return fmt.Errorf("json: %w at offset %d", errJSONSyntax, s.i)
 }
 
-func (s *gemScan) peek() byte {
+func (s *jsonScan) peek() byte {
 	for s.i < len(s.b) {
 		switch c := s.b[s.i]; c {
 		case ' ', '\t', '\n', '\r':
@@ -53,7 +54,7 @@ func (s *gemScan) peek() byte {
 }
 
 // null consumes a null literal if one is next.
-func (s *gemScan) null() bool {
+func (s *jsonScan) null() bool {
 	if s.peek() == 'n' && bytes.HasPrefix(s.b[s.i:], []byte("null")) {
 		s.i += 4
 		return true
@@ -61,7 +62,7 @@ func (s *gemScan) null() bool {
 	return false
 }
 
-func (s *gemScan) open(c byte) error {
+func (s *jsonScan) open(c byte) error {
 	if s.peek() != c {
 		return s.fail()
 	}
@@ -70,7 +71,7 @@ func (s *gemScan) open(c byte) error {
 }
 
 // more steps through an object or array: false once the closing byte is consumed.
-func (s *gemScan) more(first *bool, closing byte) (bool, error) {
+func (s *jsonScan) more(first *bool, closing byte) (bool, error) {
 	c := s.peek()
 	if c == closing {
 		s.i++
@@ -87,7 +88,7 @@ func (s *gemScan) more(first *bool, closing byte) (bool, error) {
 }
 
 // key reads the next object key and its colon; ok is false at the end.
-func (s *gemScan) key(first *bool) (key []byte, ok bool, err error) {
+func (s *jsonScan) key(first *bool) (key []byte, ok bool, err error) {
 	if ok, err = s.more(first, '}'); !ok || err != nil {
 		return nil, false, err
 	}
@@ -108,14 +109,14 @@ func (s *gemScan) key(first *bool) (key []byte, ok bool, err error) {
 }
 
 // str reads a string and returns its raw (escaped) body.
-func (s *gemScan) str() ([]byte, error) {
+func (s *jsonScan) str() ([]byte, error) {
 	if s.peek() != '"' {
 		return nil, s.fail()
 	}
 	s.i++
 	start := s.i
 	for s.i < len(s.b) {
-		for s.i < len(s.b) && !gemStrStop[s.b[s.i]] {
+		for s.i < len(s.b) && !jsonStrStop[s.b[s.i]] {
 			s.i++
 		}
 		if s.i >= len(s.b) {
@@ -134,7 +135,7 @@ func (s *gemScan) str() ([]byte, error) {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				s.i += 2
 			case 'u':
-				if s.i+6 > len(s.b) || !gemIsHex4(s.b[s.i+2:s.i+6]) {
+				if s.i+6 > len(s.b) || !jsonIsHex4(s.b[s.i+2:s.i+6]) {
 					return nil, s.fail()
 				}
 				s.i += 6
@@ -151,7 +152,7 @@ func (s *gemScan) str() ([]byte, error) {
 }
 
 // strInto reads a string into *dst; null leaves *dst as it was (as encoding/json does).
-func (s *gemScan) strInto(dst *[]byte) error {
+func (s *jsonScan) strInto(dst *[]byte) error {
 	if s.null() {
 		return nil
 	}
@@ -162,7 +163,7 @@ func (s *gemScan) strInto(dst *[]byte) error {
 	return err
 }
 
-func gemIsHex4(b []byte) bool {
+func jsonIsHex4(b []byte) bool {
 	for _, c := range b {
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
 			return false
@@ -172,7 +173,7 @@ func gemIsHex4(b []byte) bool {
 }
 
 // number reads a JSON number and returns its bytes.
-func (s *gemScan) number() ([]byte, error) {
+func (s *jsonScan) number() ([]byte, error) {
 	s.peek()
 	start := s.i
 	if s.i < len(s.b) && s.b[s.i] == '-' {
@@ -204,7 +205,7 @@ func (s *gemScan) number() ([]byte, error) {
 	return s.b[start:s.i], nil
 }
 
-func (s *gemScan) digits() int {
+func (s *jsonScan) digits() int {
 	n := 0
 	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
 		s.i++
@@ -214,7 +215,7 @@ func (s *gemScan) digits() int {
 }
 
 // intInto reads a JSON integer that fits an int; null leaves *dst as it was.
-func (s *gemScan) intInto(dst *int) error {
+func (s *jsonScan) intInto(dst *int) error {
 	if s.null() {
 		return nil
 	}
@@ -225,7 +226,7 @@ func (s *gemScan) intInto(dst *int) error {
 	if len(num) > 18 { // rare: near the int range, let strconv decide
 		n, err := strconv.ParseInt(string(num), 10, 0)
 		if err != nil {
-			return fmt.Errorf("gemini chunk: number %.20s is not an int", num)
+			return fmt.Errorf("json: number %.20s is not an int", num)
 		}
 		*dst = int(n)
 		return nil
@@ -234,7 +235,7 @@ func (s *gemScan) intInto(dst *int) error {
 	n := 0
 	for _, d := range digits {
 		if d < '0' || d > '9' {
-			return fmt.Errorf("gemini chunk: number %.20s is not an int", num)
+			return fmt.Errorf("json: number %.20s is not an int", num)
 		}
 		n = n*10 + int(d-'0')
 	}
@@ -246,7 +247,7 @@ func (s *gemScan) intInto(dst *int) error {
 }
 
 // boolInto reads true or false; null leaves *dst as it was.
-func (s *gemScan) boolInto(dst *bool) error {
+func (s *jsonScan) boolInto(dst *bool) error {
 	switch s.peek() {
 	case 'n':
 		return s.lit("null")
@@ -260,7 +261,7 @@ func (s *gemScan) boolInto(dst *bool) error {
 	return s.fail()
 }
 
-func (s *gemScan) lit(word string) error {
+func (s *jsonScan) lit(word string) error {
 	if s.peek() != word[0] || !bytes.HasPrefix(s.b[s.i:], []byte(word)) {
 		return s.fail()
 	}
@@ -269,8 +270,8 @@ func (s *gemScan) lit(word string) error {
 }
 
 // skip reads and validates any value.
-func (s *gemScan) skip(depth int) error {
-	if depth > gemMaxDepth {
+func (s *jsonScan) skip(depth int) error {
+	if depth > jsonMaxDepth {
 		return s.fail()
 	}
 	switch c := s.peek(); {
