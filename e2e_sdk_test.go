@@ -61,8 +61,8 @@ func (m *e2eMock) requests() []seenRequest {
 	return append([]seenRequest(nil), m.seen...)
 }
 
-// writeSSE writes each frame and flushes it, stopping when the client left.
-func writeSSE(w http.ResponseWriter, r *http.Request, frames []string) {
+// e2eWriteSSE writes each frame and flushes it, stopping when the client left.
+func e2eWriteSSE(w http.ResponseWriter, r *http.Request, frames []string) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
@@ -77,7 +77,7 @@ func writeSSE(w http.ResponseWriter, r *http.Request, frames []string) {
 	}
 }
 
-func writeJSONBody(w http.ResponseWriter, status int, v any) {
+func e2eWriteJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err)
@@ -87,8 +87,8 @@ func writeJSONBody(w http.ResponseWriter, status int, v any) {
 	w.Write(b)
 }
 
-// mustJSON encodes v for use inside a hand-written SSE frame.
-func mustJSON(v any) string {
+// e2eJSON encodes v for use inside a hand-written SSE frame.
+func e2eJSON(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err)
@@ -96,8 +96,8 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-// float32Base64 is OpenAI's base64 embedding encoding: little-endian float32.
-func float32Base64(vs []float64) string {
+// e2eFloat32Base64 is OpenAI's base64 embedding encoding: little-endian float32.
+func e2eFloat32Base64(vs []float64) string {
 	buf := make([]byte, 4*len(vs))
 	for i, v := range vs {
 		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(float32(v)))
@@ -105,95 +105,102 @@ func float32Base64(vs []float64) string {
 	return base64.StdEncoding.EncodeToString(buf)
 }
 
-// lastUserText is the text of the last user message of an OpenAI chat body.
-func lastUserText(msgs []struct {
-	Role    string          `json:"role"`
-	Content json.RawMessage `json:"content"`
-}) string {
+// e2eTextOf is the text of an OpenAI message content: a string or text parts.
+func e2eTextOf(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var parts []struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+	}
+	json.Unmarshal(raw, &parts)
+	var sb strings.Builder
+	for _, p := range parts {
+		sb.WriteString(p.Text)
+	}
+	return sb.String()
+}
+
+// e2eChatMessage is one message of an OpenAI chat request, as the mock reads it.
+type e2eChatMessage struct {
+	Role       string          `json:"role"`
+	Content    json.RawMessage `json:"content"`
+	ToolCallID string          `json:"tool_call_id"`
+}
+
+// e2eLastUserText is the text of the last user message.
+func e2eLastUserText(msgs []e2eChatMessage) string {
 	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].Role != "user" {
-			continue
+		if msgs[i].Role == "user" {
+			return e2eTextOf(msgs[i].Content)
 		}
-		var s string
-		if json.Unmarshal(msgs[i].Content, &s) == nil {
-			return s
-		}
-		var parts []struct {
-			Type string `json:"type"`
-			Text string `json:"text"`
-		}
-		json.Unmarshal(msgs[i].Content, &parts)
-		var sb strings.Builder
-		for _, p := range parts {
-			sb.WriteString(p.Text)
-		}
-		return sb.String()
 	}
 	return ""
 }
 
-// openAICompatMock is a local OpenAI-compatible server (llama.cpp, vLLM …):
+// e2eOpenAIMock is a local OpenAI-compatible server (llama.cpp, vLLM …):
 // models llama-e2e and embed-e2e.
-func openAICompatMock(t *testing.T) *e2eMock {
-	chunk := func(delta any, finish any, extra map[string]any) string {
+func e2eOpenAIMock(t *testing.T) *e2eMock {
+	chunk := func(delta any, finish any) string {
 		c := map[string]any{"id": "chatcmpl-e2e", "object": "chat.completion.chunk", "created": 1700000000,
 			"model": "llama-e2e", "choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}}
-		for k, v := range extra {
-			c[k] = v
-		}
-		return "data: " + mustJSON(c) + "\n\n"
+		return "data: " + e2eJSON(c) + "\n\n"
 	}
 	return newE2EMock(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		// A local backend has no key: any credential here came from the client.
 		if r.Header.Get("Authorization") != "" || r.Header.Get("x-api-key") != "" {
-			writeJSONBody(w, 400, map[string]any{"error": map[string]any{"message": "mock: a client credential reached the local backend", "type": "invalid_request_error"}})
+			e2eWriteJSON(w, 400, map[string]any{"error": map[string]any{"message": "mock: a client credential reached the local backend", "type": "invalid_request_error"}})
 			return
 		}
 		switch {
 		case r.Method == "GET" && r.URL.Path == "/v1/models":
-			writeJSONBody(w, 200, map[string]any{"object": "list", "data": []any{
+			e2eWriteJSON(w, 200, map[string]any{"object": "list", "data": []any{
 				map[string]any{"id": "llama-e2e", "object": "model", "created": 1, "owned_by": "mock"},
 				map[string]any{"id": "embed-e2e", "object": "model", "created": 1, "owned_by": "mock"},
 			}})
 		case r.Method == "POST" && r.URL.Path == "/v1/chat/completions":
 			var req struct {
-				Model    string `json:"model"`
-				Stream   bool   `json:"stream"`
-				Messages []struct {
-					Role    string          `json:"role"`
-					Content json.RawMessage `json:"content"`
-				} `json:"messages"`
-				Tools []json.RawMessage `json:"tools"`
+				Model    string            `json:"model"`
+				Stream   bool              `json:"stream"`
+				Messages []e2eChatMessage  `json:"messages"`
+				Tools    []json.RawMessage `json:"tools"`
 			}
 			if err := json.Unmarshal(body, &req); err != nil || req.Model != "llama-e2e" {
-				writeJSONBody(w, 400, map[string]any{"error": map[string]any{"message": fmt.Sprintf("mock: bad request (model %q, err %v)", req.Model, err), "type": "invalid_request_error"}})
+				e2eWriteJSON(w, 400, map[string]any{"error": map[string]any{"message": fmt.Sprintf("mock: bad request (model %q, err %v)", req.Model, err), "type": "invalid_request_error"}})
 				return
 			}
 			switch {
 			case req.Stream && len(req.Tools) > 0:
 				// A tool call whose arguments arrive in fragments.
-				writeSSE(w, r, []string{
+				e2eWriteSSE(w, r, []string{
 					chunk(map[string]any{"role": "assistant", "content": nil, "tool_calls": []any{map[string]any{
 						"index": 0, "id": "call_e2e_1", "type": "function",
-						"function": map[string]any{"name": "get_weather", "arguments": ""}}}}, nil, nil),
-					chunk(map[string]any{"tool_calls": []any{map[string]any{"index": 0, "function": map[string]any{"arguments": `{"loca`}}}}, nil, nil),
-					chunk(map[string]any{"tool_calls": []any{map[string]any{"index": 0, "function": map[string]any{"arguments": `tion": "Par`}}}}, nil, nil),
-					chunk(map[string]any{"tool_calls": []any{map[string]any{"index": 0, "function": map[string]any{"arguments": `is", "unit": "celsius"}`}}}}, nil, nil),
-					chunk(map[string]any{}, "tool_calls", nil),
+						"function": map[string]any{"name": "get_weather", "arguments": ""}}}}, nil),
+					chunk(map[string]any{"tool_calls": []any{map[string]any{"index": 0, "function": map[string]any{"arguments": `{"loca`}}}}, nil),
+					chunk(map[string]any{"tool_calls": []any{map[string]any{"index": 0, "function": map[string]any{"arguments": `tion": "Par`}}}}, nil),
+					chunk(map[string]any{"tool_calls": []any{map[string]any{"index": 0, "function": map[string]any{"arguments": `is", "unit": "celsius"}`}}}}, nil),
+					chunk(map[string]any{}, "tool_calls"),
 					"data: [DONE]\n\n",
 				})
 			case req.Stream:
-				frames := []string{chunk(map[string]any{"role": "assistant", "content": ""}, nil, nil)}
+				frames := []string{chunk(map[string]any{"role": "assistant", "content": ""}, nil)}
 				for _, p := range []string{"Hello", ", ", "world", "!"} {
-					frames = append(frames, chunk(map[string]any{"content": p}, nil, nil))
+					frames = append(frames, chunk(map[string]any{"content": p}, nil))
 				}
-				frames = append(frames, chunk(map[string]any{}, "stop", nil), "data: [DONE]\n\n")
-				writeSSE(w, r, frames)
+				frames = append(frames, chunk(map[string]any{}, "stop"), "data: [DONE]\n\n")
+				e2eWriteSSE(w, r, frames)
 			default:
-				writeJSONBody(w, 200, map[string]any{
+				answer := "local says: " + e2eLastUserText(req.Messages)
+				if n := len(req.Messages); n > 0 && req.Messages[n-1].Role == "tool" {
+					// Echo the tool result so the client can see it arrived as an OpenAI tool message.
+					answer = "tool " + req.Messages[n-1].ToolCallID + " said " + e2eTextOf(req.Messages[n-1].Content)
+				}
+				e2eWriteJSON(w, 200, map[string]any{
 					"id": "chatcmpl-e2e", "object": "chat.completion", "created": 1700000000, "model": "llama-e2e",
 					"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
-						"message": map[string]any{"role": "assistant", "content": "local says: " + lastUserText(req.Messages)}}},
+						"message": map[string]any{"role": "assistant", "content": answer}}},
 					"usage": map[string]any{"prompt_tokens": 12, "completion_tokens": 4, "total_tokens": 16},
 				})
 			}
@@ -206,23 +213,23 @@ func openAICompatMock(t *testing.T) *e2eMock {
 			vec := []float64{0.25, -0.5, 1}
 			var emb any = vec
 			if req.EncodingFormat == "base64" {
-				emb = float32Base64(vec)
+				emb = e2eFloat32Base64(vec)
 			}
-			writeJSONBody(w, 200, map[string]any{"object": "list", "model": req.Model,
+			e2eWriteJSON(w, 200, map[string]any{"object": "list", "model": req.Model,
 				"data":  []any{map[string]any{"object": "embedding", "index": 0, "embedding": emb}},
 				"usage": map[string]any{"prompt_tokens": 2, "total_tokens": 2}})
 		default:
-			writeJSONBody(w, 404, map[string]any{"error": map[string]any{"message": "mock: no route " + r.URL.Path}})
+			e2eWriteJSON(w, 404, map[string]any{"error": map[string]any{"message": "mock: no route " + r.URL.Path}})
 		}
 	})
 }
 
-// anthropicMock speaks the Anthropic Messages API for model claude-e2e. Its
+// e2eAnthropicMock speaks the Anthropic Messages API for model claude-e2e. Its
 // streams follow the shape of Anthropic's streaming documentation: a text
 // block, a ping, then a tool_use block whose input arrives as
 // input_json_delta fragments.
-func anthropicMock(t *testing.T) *e2eMock {
-	ev := func(typ string, v any) string { return "event: " + typ + "\ndata: " + mustJSON(v) + "\n\n" }
+func e2eAnthropicMock(t *testing.T) *e2eMock {
+	ev := func(typ string, v any) string { return "event: " + typ + "\ndata: " + e2eJSON(v) + "\n\n" }
 	msgStart := ev("message_start", map[string]any{"type": "message_start", "message": map[string]any{
 		"id": "msg_e2e_01", "type": "message", "role": "assistant", "model": "claude-e2e", "content": []any{},
 		"stop_reason": nil, "stop_sequence": nil, "usage": map[string]any{"input_tokens": 472, "output_tokens": 2}}})
@@ -247,17 +254,17 @@ func anthropicMock(t *testing.T) *e2eMock {
 	return newE2EMock(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		if r.Header.Get("x-api-key") != e2eAnthropicKey || r.Header.Get("anthropic-version") == "" ||
 			r.Header.Get("Authorization") != "" {
-			writeJSONBody(w, 401, map[string]any{"type": "error", "error": map[string]any{
+			e2eWriteJSON(w, 401, map[string]any{"type": "error", "error": map[string]any{
 				"type": "authentication_error", "message": "mock: wrong credentials"}})
 			return
 		}
 		switch {
 		case r.Method == "GET" && r.URL.Path == "/v1/models":
-			writeJSONBody(w, 200, map[string]any{"data": []any{map[string]any{"type": "model", "id": "claude-e2e",
+			e2eWriteJSON(w, 200, map[string]any{"data": []any{map[string]any{"type": "model", "id": "claude-e2e",
 				"display_name": "Claude E2E", "created_at": "2025-01-01T00:00:00Z"}},
 				"has_more": false, "first_id": "claude-e2e", "last_id": "claude-e2e"})
 		case r.Method == "POST" && r.URL.Path == "/v1/messages/count_tokens":
-			writeJSONBody(w, 200, map[string]any{"input_tokens": 42})
+			e2eWriteJSON(w, 200, map[string]any{"input_tokens": 42})
 		case r.Method == "POST" && r.URL.Path == "/v1/messages":
 			var req struct {
 				Model     string            `json:"model"`
@@ -266,7 +273,7 @@ func anthropicMock(t *testing.T) *e2eMock {
 				Tools     []json.RawMessage `json:"tools"`
 			}
 			if err := json.Unmarshal(body, &req); err != nil || req.Model != "claude-e2e" || req.MaxTokens <= 0 {
-				writeJSONBody(w, 400, map[string]any{"type": "error", "error": map[string]any{
+				e2eWriteJSON(w, 400, map[string]any{"type": "error", "error": map[string]any{
 					"type": "invalid_request_error", "message": fmt.Sprintf("mock: bad request (model %q, max_tokens %d)", req.Model, req.MaxTokens)}})
 				return
 			}
@@ -285,40 +292,40 @@ func anthropicMock(t *testing.T) *e2eMock {
 					jsonDelta(1, `, "unit": "fah`), jsonDelta(1, `renheit"}`),
 					stop(1),
 				}
-				writeSSE(w, r, append(frames, msgEnd("tool_use", 89)...))
+				e2eWriteSSE(w, r, append(frames, msgEnd("tool_use", 89)...))
 			case req.Stream:
 				frames := []string{msgStart,
 					ev("content_block_start", map[string]any{"type": "content_block_start", "index": 0,
 						"content_block": map[string]any{"type": "text", "text": ""}}),
 					textDelta(0, "Claude"), textDelta(0, " streams"), stop(0)}
-				writeSSE(w, r, append(frames, msgEnd("end_turn", 3)...))
+				e2eWriteSSE(w, r, append(frames, msgEnd("end_turn", 3)...))
 			default:
-				writeJSONBody(w, 200, map[string]any{"id": "msg_e2e_02", "type": "message", "role": "assistant",
+				e2eWriteJSON(w, 200, map[string]any{"id": "msg_e2e_02", "type": "message", "role": "assistant",
 					"model": "claude-e2e", "content": []any{map[string]any{"type": "text", "text": "Claude answers"}},
 					"stop_reason": "end_turn", "stop_sequence": nil,
 					"usage": map[string]any{"input_tokens": 10, "output_tokens": 2}})
 			}
 		default:
-			writeJSONBody(w, 404, map[string]any{"type": "error", "error": map[string]any{
+			e2eWriteJSON(w, 404, map[string]any{"type": "error", "error": map[string]any{
 				"type": "not_found_error", "message": "mock: no route " + r.URL.Path}})
 		}
 	})
 }
 
-// geminiMock speaks the Gemini API for gemini-e2e (chat) and
+// e2eGeminiMock speaks the Gemini API for gemini-e2e (chat) and
 // gemini-embed-e2e (embeddings).
-func geminiMock(t *testing.T) *e2eMock {
+func e2eGeminiMock(t *testing.T) *e2eMock {
 	chunk := func(text, finish string, out int) string {
 		cand := map[string]any{"content": map[string]any{"role": "model", "parts": []any{map[string]any{"text": text}}}, "index": 0}
 		if finish != "" {
 			cand["finishReason"] = finish
 		}
-		return "data: " + mustJSON(map[string]any{"candidates": []any{cand},
+		return "data: " + e2eJSON(map[string]any{"candidates": []any{cand},
 			"usageMetadata": map[string]any{"promptTokenCount": 7, "candidatesTokenCount": out, "totalTokenCount": 7 + out},
 			"modelVersion":  "gemini-e2e"}) + "\r\n\r\n"
 	}
 	gerr := func(w http.ResponseWriter, code int, status, msg string) {
-		writeJSONBody(w, code, map[string]any{"error": map[string]any{"code": code, "message": msg, "status": status}})
+		e2eWriteJSON(w, code, map[string]any{"error": map[string]any{"code": code, "message": msg, "status": status}})
 	}
 	return newE2EMock(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		if r.Header.Get("x-goog-api-key") != e2eGeminiKey || r.URL.Query().Has("key") || r.Header.Get("Authorization") != "" {
@@ -327,22 +334,31 @@ func geminiMock(t *testing.T) *e2eMock {
 		}
 		switch {
 		case r.Method == "GET" && r.URL.Path == "/v1beta/models":
-			writeJSONBody(w, 200, map[string]any{"models": []any{
+			e2eWriteJSON(w, 200, map[string]any{"models": []any{
 				map[string]any{"name": "models/gemini-e2e", "supportedGenerationMethods": []string{"generateContent", "countTokens"}},
 				map[string]any{"name": "models/gemini-embed-e2e", "supportedGenerationMethods": []string{"embedContent", "batchEmbedContents"}},
 			}})
 		case r.Method == "POST" && r.URL.Path == "/v1beta/models/gemini-e2e:streamGenerateContent" && r.URL.Query().Get("alt") == "sse":
 			var req struct {
 				Contents []json.RawMessage `json:"contents"`
+				Tools    []json.RawMessage `json:"tools"`
 			}
 			if json.Unmarshal(body, &req) != nil || len(req.Contents) == 0 {
 				gerr(w, 400, "INVALID_ARGUMENT", "mock: contents required")
 				return
 			}
-			writeSSE(w, r, []string{chunk("Gemini", "", 1), chunk(" streams", "", 2), chunk(" text", "STOP", 3)})
+			if len(req.Tools) > 0 { // Gemini sends a function call whole
+				e2eWriteSSE(w, r, []string{"data: " + e2eJSON(map[string]any{"candidates": []any{map[string]any{
+					"content": map[string]any{"role": "model", "parts": []any{map[string]any{"functionCall": map[string]any{
+						"name": "get_weather", "args": map[string]any{"location": "Tokyo", "unit": "celsius"}}}}},
+					"finishReason": "STOP", "index": 0}},
+					"usageMetadata": map[string]any{"promptTokenCount": 7, "candidatesTokenCount": 5, "totalTokenCount": 12}}) + "\r\n\r\n"})
+				return
+			}
+			e2eWriteSSE(w, r, []string{chunk("Gemini", "", 1), chunk(" streams", "", 2), chunk(" text", "STOP", 3)})
 		case r.Method == "POST" && r.URL.Path == "/v1beta/models/gemini-e2e:generateContent":
-			writeJSONBody(w, 200, map[string]any{"candidates": []any{map[string]any{
-				"content": map[string]any{"role": "model", "parts": []any{map[string]any{"text": "Gemini answers"}}},
+			e2eWriteJSON(w, 200, map[string]any{"candidates": []any{map[string]any{
+				"content":      map[string]any{"role": "model", "parts": []any{map[string]any{"text": "Gemini answers"}}},
 				"finishReason": "STOP", "index": 0}},
 				"usageMetadata": map[string]any{"promptTokenCount": 7, "candidatesTokenCount": 2, "totalTokenCount": 9}})
 		case r.Method == "POST" && r.URL.Path == "/v1beta/models/gemini-embed-e2e:batchEmbedContents":
@@ -360,7 +376,7 @@ func geminiMock(t *testing.T) *e2eMock {
 			for i := range req.Requests {
 				out = append(out, map[string]any{"values": vecs[i%len(vecs)]})
 			}
-			writeJSONBody(w, 200, map[string]any{"embeddings": out})
+			e2eWriteJSON(w, 200, map[string]any{"embeddings": out})
 		default:
 			gerr(w, 404, "NOT_FOUND", "mock: no route "+r.URL.Path)
 		}
@@ -392,9 +408,9 @@ func TestE2ESDKs(t *testing.T) {
 		t.Skipf("skipping SDK end-to-end checks: %s", why)
 	}
 
-	local := openAICompatMock(t)
-	claude := anthropicMock(t)
-	gemini := geminiMock(t)
+	local := e2eOpenAIMock(t)
+	claude := e2eAnthropicMock(t)
+	gemini := e2eGeminiMock(t)
 	cfg := testConfig(
 		localBE("local", local.URL),
 		BackendConfig{Name: "claude", Type: "anthropic", URL: claude.URL, APIKeyEnv: "E2E_ANTHROPIC_KEY",
@@ -406,6 +422,7 @@ func TestE2ESDKs(t *testing.T) {
 		cloudBE("offline", "http://127.0.0.1:1/v1", "E2E_UNSET_KEY", "gpt-offline"),
 	)
 	cfg.Aliases["fast"] = "llama-e2e"
+	cfg.Pricing["claude-e2e"] = Price{InputPerMTok: 3, OutputPerMTok: 15}
 	nx := startNexus(t, cfg, map[string]string{
 		"NEXUS_API_KEYS":    e2eClientKey,
 		"E2E_ANTHROPIC_KEY": e2eAnthropicKey,
@@ -423,9 +440,13 @@ func TestE2ESDKs(t *testing.T) {
 
 	for _, script := range []string{"openai.mjs", "anthropic.mjs"} {
 		t.Run(strings.TrimSuffix(script, ".mjs"), func(t *testing.T) {
-			out, err := runE2EScript(t, dir, script, nx.URL)
+			out, err := runE2EScript(dir, script, nx.URL)
 			if err != nil {
-				t.Fatalf("node %s failed: %v\n%s\n--- nexus log ---\n%s", script, err, out, nx.logs.String())
+				logs := nx.logs.String()
+				if len(logs) > 16<<10 {
+					logs = "…" + logs[len(logs)-16<<10:]
+				}
+				t.Fatalf("node %s failed: %v\n%s\n--- nexus log (tail) ---\n%s", script, err, out, logs)
 			}
 			t.Logf("node %s:\n%s", script, out)
 		})
@@ -459,7 +480,7 @@ func TestE2ESDKs(t *testing.T) {
 }
 
 // runE2EScript runs one SDK script against Nexus and returns its output.
-func runE2EScript(t *testing.T, dir, script, nexusURL string) (string, error) {
+func runE2EScript(dir, script, nexusURL string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", script)

@@ -69,8 +69,11 @@ func openAIErrorBody(e *apiError) []byte {
 		Type    string  `json:"type"`
 		Param   *string `json:"param"`
 		Code    *string `json:"code"`
+		// Context is repeated inside "error" because the OpenAI SDKs keep
+		// only that object on their error classes.
+		Context *unavailableContext `json:"context,omitempty"`
 	}
-	in := inner{Message: e.Message, Type: e.Type}
+	in := inner{Message: e.Message, Type: e.Type, Context: e.Context}
 	if in.Type == "" {
 		in.Type = errorTypeForStatus(e.Status)
 	}

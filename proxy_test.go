@@ -232,7 +232,8 @@ func TestUnavailableContext(t *testing.T) {
 	n := startNexus(t, cfg, nil)
 	resp := n.post(t, "/v1/chat/completions", chatReq)
 	body := readAll(t, resp)
-	want := `{"error":{"message":"no backend can serve this request now","type":"service_unavailable","param":null,"code":"no_available_backend"},"context":{"required_tier":4,"available_backends":["local"],"eta_seconds":null}}`
+	ctx := `{"required_tier":4,"available_backends":["local"],"eta_seconds":null}`
+	want := `{"error":{"message":"no backend can serve this request now","type":"service_unavailable","param":null,"code":"no_available_backend","context":` + ctx + `},"context":` + ctx + `}`
 	if resp.StatusCode != 503 || body != want {
 		t.Fatalf("got %d\n%s\nwant\n%s", resp.StatusCode, body, want)
 	}

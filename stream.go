@@ -53,6 +53,7 @@ func (s *server) relayStream(actx, ctx context.Context, cancel context.CancelCau
 	buf, ae := s.streamEvent(nil, ex, ev, &st)
 	if ae != nil {
 		recordResult(s.log, b, ae.Status >= 500)
+		ae.Message = scrubSecrets(ae.Message, b.key)
 		return ae, true
 	}
 	firstByte.Stop()
@@ -215,6 +216,7 @@ func (s *server) streamFailure(actx, ctx context.Context, b *backend, failure er
 			Message: "backend " + b.cfg.Name + " sent nothing for timeouts.stream_idle"}
 	case errors.As(failure, &ae):
 		recordResult(s.log, b, ae.Status >= 500)
+		ae.Message = scrubSecrets(ae.Message, b.key) // providers echo keys
 	default:
 		recordResult(s.log, b, true)
 		ae = &apiError{Status: http.StatusBadGateway, Type: "api_error", Code: "backend_stream_broken",

@@ -88,6 +88,25 @@ await check('messages.stream tool_use from an Anthropic backend (passthrough)', 
   return `get_weather(${JSON.stringify(uses[0].input)}) from ${jsonFragments} input_json fragments`;
 });
 
+await check('tool_result round trip reaches an OpenAI-compatible backend as a tool message', async () => {
+  const msg = await client.messages.create({
+    model: 'llama-e2e',
+    max_tokens: 64,
+    tools: [weatherTool],
+    messages: [
+      { role: 'user', content: 'What is the weather in Paris?' },
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id: 'toolu_e2e_rt', name: 'get_weather', input: { location: 'Paris' } }],
+      },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_e2e_rt', content: '18C and sunny' }] },
+    ],
+  });
+  assert.equal(msg.content[0].type, 'text');
+  assert.equal(msg.content[0].text, 'tool toolu_e2e_rt said 18C and sunny');
+  return `text=${JSON.stringify(msg.content[0].text)}`;
+});
+
 // The order of events a Messages stream with one text block must follow.
 const textStreamShape =
   /^message_start content_block_start( content_block_delta)+ content_block_stop message_delta message_stop$/;
