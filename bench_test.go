@@ -98,3 +98,45 @@ func BenchmarkRoute1000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStreamTTFB is the time to the first streamed byte for an
+// OpenAI-format cloud stream whose prompt Nexus counts (gpt-4o, priced) and
+// for the same prompt on an unpriced model (not counted), with a mock that
+// answers at once — the worst case, since a real provider's own time to
+// first token hides the count.
+func BenchmarkStreamTTFB(b *testing.B) {
+	events := []string{chunkEvents[0], chunkEvents[2], "data: [DONE]\n\n"}
+	mock := newMock(b, []string{"gpt-4o", "unpriced-model"}, sseHandler(events, nil))
+	n := startNexus(b, testConfig(cloudBE("cloud", mock.URL, "K")), map[string]string{"K": "k"})
+	n.s.log = discardLogger()
+	words := strings.Fields("the quick brown fox jumps over the lazy dog while a gateway counts tokens")
+	for _, size := range []int{1000, 10000, 100000} {
+		var sb strings.Builder
+		for sb.Len() < size*5 { // ~1 token per 5 bytes of English
+			sb.WriteString(words[sb.Len()%len(words)])
+			sb.WriteByte(' ')
+		}
+		prompt := sb.String()
+		if tok, _ := countTextTokens("gpt-4o", prompt); tok < size*9/10 {
+			b.Fatalf("prompt has %d tokens, want ~%d", tok, size)
+		}
+		for _, model := range []string{"gpt-4o", "unpriced-model"} {
+			body := `{"model":"` + model + `","stream":true,"messages":[{"role":"user","content":"` + prompt + `"}]}`
+			b.Run(fmt.Sprintf("%dk/%s", size/1000, model), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					resp, err := n.Client().Post(n.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
+					if err != nil {
+						b.Fatal(err)
+					}
+					var one [1]byte
+					io.ReadFull(resp.Body, one[:]) // first byte
+					if model == "gpt-4o" && resp.Header.Get(hdrCostEst) == "" {
+						b.Fatal("no cost estimate")
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			})
+		}
+	}
+}
