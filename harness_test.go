@@ -74,7 +74,9 @@ func startNexus(t testing.TB, cfg *Config, env map[string]string) *testNexus {
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s := newServer(log, func(k string) string { return env[k] })
 	s.install(cfg)
-	ts := httptest.NewServer(s.handler())
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Config = newHTTPServer("", s.handler(), log) // the production limits
+	ts.Start()
 	t.Cleanup(func() {
 		ts.Close()
 		s.close()

@@ -152,10 +152,10 @@ func (s *server) reload(path, listen string) {
 // up to grace, and returns 0. A second SIGINT/SIGTERM closes everything at
 // once and returns 1.
 func shutdown(srv *http.Server, errc <-chan error, grace time.Duration, log *slog.Logger) int {
-	log.Info("shutting down: waiting for in-flight requests", "grace", grace.String())
 	again := make(chan os.Signal, 1)
-	signal.Notify(again, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(again, syscall.SIGINT, syscall.SIGTERM) // before the log line tests wait for
 	defer signal.Stop(again)
+	log.Info("shutting down: waiting for in-flight requests", "grace", grace.String())
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	done := make(chan error, 1)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 const chatReq = `{"model":"m1", "messages":[{"role":"user","content":"secret prompt text"}],"temperature":0.2}`
@@ -293,5 +294,23 @@ func TestClientAuth(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Errorf("/health needs no key, got %d", resp.StatusCode)
+	}
+}
+
+func TestSlowClientLimits(t *testing.T) {
+	srv := newHTTPServer(":0", http.NotFoundHandler(), discardLogger())
+	if srv.ReadHeaderTimeout != 10*time.Second || srv.IdleTimeout != 120*time.Second || srv.MaxHeaderBytes != 1<<20 {
+		t.Fatalf("limits %v %v %v", srv.ReadHeaderTimeout, srv.IdleTimeout, srv.MaxHeaderBytes)
+	}
+	n := startNexus(t, testConfig(), nil)
+	req, _ := http.NewRequest("POST", n.URL+"/v1/chat/completions", strings.NewReader(chatReq))
+	req.Header.Set("X-Big", strings.Repeat("a", 1<<20+8192))
+	resp, err := n.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("got %d", resp.StatusCode)
 	}
 }
