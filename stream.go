@@ -50,7 +50,7 @@ func (s *server) relayStream(actx, ctx context.Context, cancel context.CancelCau
 		}
 		return s.transportFailure(actx, ctx, b, err)
 	}
-	buf, ae := s.streamEvent(nil, ex, ev, &st)
+	buf, ae := s.streamEvent(nil, b, ex, ev, &st)
 	if ae != nil {
 		recordResult(s.log, b, ae.Status >= 500)
 		ae.Message = scrubSecrets(ae.Message, b.key)
@@ -102,7 +102,7 @@ func (s *server) relayStream(actx, ctx context.Context, cancel context.CancelCau
 			break
 		}
 		idle.Reset(idleFor)
-		buf, ae = s.streamEvent(buf[:0], ex, ev, &st)
+		buf, ae = s.streamEvent(buf[:0], b, ex, ev, &st)
 		if ae != nil {
 			failure = ae
 			break
@@ -132,7 +132,7 @@ func (s *server) relayStream(actx, ctx context.Context, cancel context.CancelCau
 
 // streamEvent appends the client's frames for one upstream event. For a
 // passthrough stream that is the event's own bytes.
-func (s *server) streamEvent(dst []byte, ex *exchange, ev sseEvent, st *streamState) ([]byte, *apiError) {
+func (s *server) streamEvent(dst []byte, b *backend, ex *exchange, ev sseEvent, st *streamState) ([]byte, *apiError) {
 	if ex.stream != nil {
 		out, err := ex.stream.translate(dst, ev)
 		if err != nil {
@@ -140,8 +140,8 @@ func (s *server) streamEvent(dst []byte, ex *exchange, ev sseEvent, st *streamSt
 			if errors.As(err, &ae) {
 				return dst, ae
 			}
-			return dst, &apiError{Status: http.StatusBadGateway, Type: "api_error", Code: "bad_upstream_answer",
-				Message: "backend sent a stream event Nexus cannot translate", Err: err}
+			// An event Nexus cannot read is an untranslatable answer (SPEC §8).
+			return dst, s.untranslatable(b, ev.Data, err)
 		}
 		if c, ok := ex.stream.(interface{ complete() bool }); !ok || c.complete() {
 			st.done = true
