@@ -87,6 +87,39 @@ func (s *jsonScan) more(first *bool, closing byte) (bool, error) {
 	return true, nil
 }
 
+// object reads an object, calling field with each key; field must read the
+// value that follows it.
+func (s *jsonScan) object(field func(key []byte) error) error {
+	if err := s.open('{'); err != nil {
+		return err
+	}
+	for first := true; ; {
+		key, ok, err := s.key(&first)
+		if err != nil || !ok {
+			return err
+		}
+		if err := field(key); err != nil {
+			return err
+		}
+	}
+}
+
+// array reads an array, calling elem for each element; elem must read it.
+func (s *jsonScan) array(elem func() error) error {
+	if err := s.open('['); err != nil {
+		return err
+	}
+	for first := true; ; {
+		ok, err := s.more(&first, ']')
+		if err != nil || !ok {
+			return err
+		}
+		if err := elem(); err != nil {
+			return err
+		}
+	}
+}
+
 // key reads the next object key and its colon; ok is false at the end.
 func (s *jsonScan) key(first *bool) (key []byte, ok bool, err error) {
 	if ok, err = s.more(first, '}'); !ok || err != nil {
@@ -269,6 +302,16 @@ func (s *jsonScan) lit(word string) error {
 	return nil
 }
 
+// rawValue reads and validates any value (as skip does) and returns its bytes.
+func (s *jsonScan) rawValue(depth int) ([]byte, error) {
+	s.peek()
+	start := s.i
+	if err := s.skip(depth); err != nil {
+		return nil, err
+	}
+	return s.b[start:s.i], nil
+}
+
 // skip reads and validates any value.
 func (s *jsonScan) skip(depth int) error {
 	if depth > jsonMaxDepth {
@@ -276,27 +319,9 @@ func (s *jsonScan) skip(depth int) error {
 	}
 	switch c := s.peek(); {
 	case c == '{':
-		s.i++
-		for first := true; ; {
-			_, ok, err := s.key(&first)
-			if err != nil || !ok {
-				return err
-			}
-			if err := s.skip(depth + 1); err != nil {
-				return err
-			}
-		}
+		return s.object(func([]byte) error { return s.skip(depth + 1) })
 	case c == '[':
-		s.i++
-		for first := true; ; {
-			ok, err := s.more(&first, ']')
-			if err != nil || !ok {
-				return err
-			}
-			if err := s.skip(depth + 1); err != nil {
-				return err
-			}
-		}
+		return s.array(func() error { return s.skip(depth + 1) })
 	case c == '"':
 		_, err := s.str()
 		return err

@@ -315,19 +315,9 @@ func anthropicLastRole(raw json.RawMessage) string {
 	return msgs[len(msgs)-1].Role
 }
 
-// anthropicOAITool is an OpenAI tool definition.
-type anthropicOAITool struct {
-	Type     string `json:"type"`
-	Function struct {
-		Name        string          `json:"name"`
-		Description string          `json:"description"`
-		Parameters  json.RawMessage `json:"parameters"`
-	} `json:"function"`
-}
-
 // anthropicApplyTools translates tools, tool_choice and parallel_tool_calls.
 func anthropicApplyTools(f map[string]json.RawMessage, req *anthropicRequest) error {
-	var tools []anthropicOAITool
+	var tools []openAITool
 	if err := anthropicDecodeOptional(f, "tools", &tools); err != nil {
 		return err
 	}
@@ -335,7 +325,7 @@ func anthropicApplyTools(f map[string]json.RawMessage, req *anthropicRequest) er
 		if t.Type != "function" {
 			return errInvalid(fmt.Sprintf("tools[%d].type", i), "only function tools are supported by Anthropic backends")
 		}
-		if t.Function.Name == "" {
+		if t.Function == nil || t.Function.Name == "" {
 			return errInvalid(fmt.Sprintf("tools[%d].function.name", i), "tools[%d].function.name is required", i)
 		}
 		schema := t.Function.Parameters
@@ -382,14 +372,9 @@ func anthropicToolChoiceFrom(raw json.RawMessage) (*anthropicToolChoice, error) 
 		}
 		return nil, errInvalid("tool_choice", "tool_choice must be auto, none, required or a function")
 	}
-	var obj struct {
-		Type     string `json:"type"`
-		Function struct {
-			Name string `json:"name"`
-		} `json:"function"`
+	name, err := openAIToolChoiceName(raw, " on Anthropic backends")
+	if err != nil {
+		return nil, err
 	}
-	if json.Unmarshal(raw, &obj) != nil || obj.Type != "function" || obj.Function.Name == "" {
-		return nil, errInvalid("tool_choice", "tool_choice must be auto, none, required or a named function on Anthropic backends")
-	}
-	return &anthropicToolChoice{Type: "tool", Name: obj.Function.Name}, nil
+	return &anthropicToolChoice{Type: "tool", Name: name}, nil
 }

@@ -44,21 +44,7 @@ type anthropicSource struct {
 }
 
 // anthropicOAIMessage is one OpenAI chat message as far as we read it.
-type anthropicOAIMessage struct {
-	Role       string                 `json:"role"`
-	Content    json.RawMessage        `json:"content"`
-	ToolCalls  []anthropicOAIToolCall `json:"tool_calls"`
-	ToolCallID string                 `json:"tool_call_id"`
-}
-
-type anthropicOAIToolCall struct {
-	ID       string `json:"id"`
-	Type     string `json:"type"`
-	Function struct {
-		Name      string          `json:"name"`
-		Arguments json.RawMessage `json:"arguments"`
-	} `json:"function"`
-}
+type anthropicOAIMessage = openAIChatMessage[openAIToolCall]
 
 // anthropicOAIPart is one element of a multi-part content array.
 type anthropicOAIPart struct {
@@ -285,7 +271,7 @@ func anthropicAssistantBlocks(m anthropicOAIMessage, i int) ([]anthropicBlock, e
 }
 
 // anthropicToolUse converts one assistant tool call into a tool_use block.
-func anthropicToolUse(tc anthropicOAIToolCall, param string) (anthropicBlock, error) {
+func anthropicToolUse(tc openAIToolCall, param string) (anthropicBlock, error) {
 	if tc.Type != "" && tc.Type != "function" {
 		return anthropicBlock{}, errInvalid(param+".type", "only function tool calls are supported by Anthropic backends")
 	}

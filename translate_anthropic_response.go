@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -49,19 +48,6 @@ func (a *anthropicUsage) applyInput(u *usage) {
 	u.HasInput = true
 }
 
-// anthropicAppendOpenAIUsage appends an OpenAI usage object for u.
-func anthropicAppendOpenAIUsage(dst []byte, u usage) []byte {
-	dst = append(dst, `{"prompt_tokens":`...)
-	dst = strconv.AppendInt(dst, int64(u.InputTokens), 10)
-	dst = append(dst, `,"completion_tokens":`...)
-	dst = strconv.AppendInt(dst, int64(u.OutputTokens), 10)
-	dst = append(dst, `,"total_tokens":`...)
-	dst = strconv.AppendInt(dst, int64(u.InputTokens+u.OutputTokens), 10)
-	dst = append(dst, `,"prompt_tokens_details":{"cached_tokens":`...)
-	dst = strconv.AppendInt(dst, int64(u.CacheReadTokens), 10)
-	return append(dst, "}}"...)
-}
-
 // anthropicFinishReason maps an Anthropic stop_reason to an OpenAI
 // finish_reason; unknown reasons count as a normal stop.
 func anthropicFinishReason(stop string) string {
@@ -93,40 +79,8 @@ type anthropicResponse struct {
 	Usage anthropicUsage `json:"usage"`
 }
 
-// anthropicOAICompletion is the OpenAI chat.completion we return.
-type anthropicOAICompletion struct {
-	ID      string               `json:"id"`
-	Object  string               `json:"object"`
-	Created int64                `json:"created"`
-	Model   string               `json:"model"`
-	Choices []anthropicOAIChoice `json:"choices"`
-	Usage   json.RawMessage      `json:"usage"`
-}
-
-type anthropicOAIChoice struct {
-	Index        int                 `json:"index"`
-	Message      anthropicOAIRespMsg `json:"message"`
-	Logprobs     json.RawMessage     `json:"logprobs"`
-	FinishReason string              `json:"finish_reason"`
-}
-
-type anthropicOAIRespMsg struct {
-	Role             string                 `json:"role"`
-	Content          *string                `json:"content"`
-	ReasoningContent string                 `json:"reasoning_content,omitempty"`
-	ToolCalls        []anthropicOAIRespCall `json:"tool_calls,omitempty"`
-}
-
-type anthropicOAIRespCall struct {
-	ID       string `json:"id"`
-	Type     string `json:"type"`
-	Function struct {
-		Name      string `json:"name"`
-		Arguments string `json:"arguments"`
-	} `json:"function"`
-}
-
-var anthropicJSONNull = json.RawMessage("null")
+// anthropicOAIRespMsg is the assistant message of the chat.completion we return.
+type anthropicOAIRespMsg = openAIAnswerMessage[openAIToolCall]
 
 // openAIResponseFromAnthropic translates a non-streaming Anthropic message into an OpenAI chat.completion body.
 // err (not *apiError) means untranslatable.
@@ -163,11 +117,11 @@ func openAIResponseFromAnthropic(body []byte) (out []byte, u usage, err error) {
 	msg.ReasoningContent = thinking.String()
 	r.Usage.applyInput(&u)
 	u.OutputTokens, u.HasOutput = anthropicIntOr(r.Usage.OutputTokens), true
-	resp := anthropicOAICompletion{
+	resp := openAICompletion[anthropicOAIRespMsg]{
 		ID: "chatcmpl-" + r.ID, Object: "chat.completion", Created: anthropicNow(), Model: r.Model,
-		Choices: []anthropicOAIChoice{{Message: msg, Logprobs: anthropicJSONNull,
+		Choices: []openAIChoice[anthropicOAIRespMsg]{{Message: msg,
 			FinishReason: anthropicFinishReason(r.StopReason)}},
-		Usage: anthropicAppendOpenAIUsage(nil, u),
+		Usage: openAIAppendUsage(nil, u, false),
 	}
 	out, err = json.Marshal(&resp)
 	if err != nil {
@@ -177,18 +131,18 @@ func openAIResponseFromAnthropic(body []byte) (out []byte, u usage, err error) {
 }
 
 // anthropicToolCall converts a tool_use block; arguments are the compact
-// JSON text of its input ("{}" when absent).
-func anthropicToolCall(id, name string, input json.RawMessage) (anthropicOAIRespCall, error) {
-	call := anthropicOAIRespCall{ID: id, Type: "function"}
-	call.Function.Name = name
-	call.Function.Arguments = "{}"
+// JSON text of its input ("{}" when absent), encoded as a JSON string.
+func anthropicToolCall(id, name string, input json.RawMessage) (openAIToolCall, error) {
+	call := openAIToolCall{ID: id, Type: "function", Function: openAIFunctionCall{Name: name}}
+	args := []byte("{}")
 	if !anthropicIsNull(input) {
 		b, err := json.Marshal(input) // compacts
 		if err != nil {
 			return call, fmt.Errorf("anthropic: tool_use input: %w", err)
 		}
-		call.Function.Arguments = string(b)
+		args = b
 	}
+	call.Function.Arguments, _ = json.Marshal(string(args)) // a string cannot fail
 	return call, nil
 }
 

@@ -178,7 +178,7 @@ func (s *anthropicStream) appendUsageChunk(dst []byte) []byte {
 	s.usageSent = true
 	dst = append(dst, s.head...)
 	dst = append(dst, `"choices":[],"usage":`...)
-	dst = anthropicAppendOpenAIUsage(dst, s.u)
+	dst = openAIAppendUsage(dst, s.u, false)
 	return append(dst, "}\n\n"...)
 }
 

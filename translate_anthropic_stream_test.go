@@ -384,9 +384,16 @@ func anthPumpStream(data []byte, dst []byte) (int, []byte) {
 func TestAnthropicStreamAllocsConstantPerEvent(t *testing.T) {
 	small, large := anthBenchStream(95), anthBenchStream(995)
 	dst := make([]byte, 0, 4096)
-	aSmall := testing.AllocsPerRun(20, func() { anthPumpStream(small, dst) })
-	aLarge := testing.AllocsPerRun(20, func() { anthPumpStream(large, dst) })
-	perEvent := (aLarge - aSmall) / 900
+	// Measured up to three times: AllocsPerRun also counts other goroutines
+	// (servers of earlier tests winding down).
+	var aSmall, aLarge, perEvent float64
+	for try := 0; try < 3; try++ {
+		aSmall = testing.AllocsPerRun(20, func() { anthPumpStream(small, dst) })
+		aLarge = testing.AllocsPerRun(20, func() { anthPumpStream(large, dst) })
+		if perEvent = (aLarge - aSmall) / 900; perEvent <= 0.5 {
+			break
+		}
+	}
 	t.Logf("allocs: 100 events %.0f, 1000 events %.0f, %.2f per extra event", aSmall, aLarge, perEvent)
 	if perEvent > 0.5 {
 		t.Errorf("%.2f allocs per text event, want a small constant", perEvent)

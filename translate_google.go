@@ -68,20 +68,13 @@ type gemChatIn struct {
 	WebSearchOptions json.RawMessage `json:"web_search_options"`
 }
 
-type gemMsgIn struct {
-	Role       string          `json:"role"`
-	Content    json.RawMessage `json:"content"`
-	ToolCalls  []gemToolCallIn `json:"tool_calls"`
-	ToolCallID string          `json:"tool_call_id"`
-}
+// gemMsgIn is one OpenAI chat message; its tool calls may carry extra_content.
+type gemMsgIn = openAIChatMessage[gemOAToolCall]
 
-type gemToolCallIn struct {
-	ID       string `json:"id"`
-	Type     string `json:"type"`
-	Function struct {
-		Name      string          `json:"name"`
-		Arguments json.RawMessage `json:"arguments"`
-	} `json:"function"`
+// gemOAToolCall is an OpenAI tool call with Gemini's extra_content, read from
+// requests and written into answers.
+type gemOAToolCall struct {
+	openAIToolCall
 	ExtraContent *gemExtraContent `json:"extra_content,omitempty"`
 }
 
@@ -246,7 +239,7 @@ func gemMessageParts(field string, m *gemMsgIn, callNames map[string]string) (st
 
 // gemAssistantCalls converts assistant tool_calls into functionCall parts and
 // records id -> name for the tool results that follow.
-func gemAssistantCalls(field string, calls []gemToolCallIn, callNames map[string]string) ([]gemPart, error) {
+func gemAssistantCalls(field string, calls []gemOAToolCall, callNames map[string]string) ([]gemPart, error) {
 	parts := make([]gemPart, 0, len(calls))
 	for j := range calls {
 		c := &calls[j]
@@ -330,14 +323,7 @@ func gemToolResult(field string, m *gemMsgIn, callNames map[string]string) (gemP
 
 // gemTools converts tools and tool_choice.
 func gemTools(rawTools, rawChoice json.RawMessage) ([]gemToolOut, *gemToolConfig, error) {
-	var tools []struct {
-		Type     string `json:"type"`
-		Function *struct {
-			Name        string          `json:"name"`
-			Description string          `json:"description"`
-			Parameters  json.RawMessage `json:"parameters"`
-		} `json:"function"`
-	}
+	var tools []openAITool
 	if !gemIsNull(rawTools) {
 		if err := json.Unmarshal(rawTools, &tools); err != nil {
 			return nil, nil, errInvalid("tools", "tools must be an array of tool objects")
@@ -384,16 +370,11 @@ func gemToolChoice(raw json.RawMessage, haveTools bool) (*gemToolConfig, error) 
 			return nil, errInvalid("tool_choice", "tool_choice %q is not supported", s)
 		}
 	} else {
-		var obj struct {
-			Type     string `json:"type"`
-			Function struct {
-				Name string `json:"name"`
-			} `json:"function"`
+		name, err := openAIToolChoiceName(raw, "")
+		if err != nil {
+			return nil, err
 		}
-		if json.Unmarshal(raw, &obj) != nil || obj.Type != "function" || obj.Function.Name == "" {
-			return nil, errInvalid("tool_choice", "tool_choice must be auto, none, required or a named function")
-		}
-		mode, names = "ANY", []string{obj.Function.Name}
+		mode, names = "ANY", []string{name}
 	}
 	if !haveTools {
 		if mode == "ANY" {

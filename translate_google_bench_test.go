@@ -86,9 +86,17 @@ func TestGeminiStreamSteadyStateAllocs(t *testing.T) {
 		}
 	}
 	for i, ev := range events {
-		allocs := testing.AllocsPerRun(200, func() {
-			dst, err = st.translate(dst[:0], ev)
-		})
+		// AllocsPerRun counts every goroutine's allocations; other tests'
+		// servers may still be winding down, so a real per-event allocation
+		// is one that shows in every one of three measurements.
+		var allocs float64
+		for try := 0; try < 3; try++ {
+			if allocs = testing.AllocsPerRun(200, func() {
+				dst, err = st.translate(dst[:0], ev)
+			}); allocs == 0 {
+				break
+			}
+		}
 		if err != nil || allocs != 0 {
 			t.Fatalf("event %d: %v allocs per event, err %v", i, allocs, err)
 		}

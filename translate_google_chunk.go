@@ -49,36 +49,25 @@ func (c *gemChunk) parse(data []byte) error {
 	cands := c.cands[:0]
 	*c = gemChunk{cands: cands}
 	s := jsonScan{b: data}
-	if err := s.open('{'); err != nil {
-		return err
-	}
-	for first := true; ; {
-		key, ok, err := s.key(&first)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
+	err := s.object(func(key []byte) error {
 		switch string(key) {
 		case "candidates":
-			err = c.parseCandidates(&s)
+			return c.parseCandidates(&s)
 		case "promptFeedback":
-			err = c.parseFeedback(&s)
+			return c.parseFeedback(&s)
 		case "usageMetadata":
-			err = c.parseUsage(&s)
+			return c.parseUsage(&s)
 		case "modelVersion":
-			err = s.strInto(&c.modelVersion)
+			return s.strInto(&c.modelVersion)
 		case "responseId":
-			err = s.strInto(&c.responseID)
+			return s.strInto(&c.responseID)
 		case "error":
-			err = c.parseError(&s)
-		default:
-			err = s.skip(1)
+			return c.parseError(&s)
 		}
-		if err != nil {
-			return err
-		}
+		return s.skip(1)
+	})
+	if err != nil {
+		return err
 	}
 	if s.peek() != 0 || s.i != len(s.b) {
 		return s.fail()
@@ -104,50 +93,31 @@ func (c *gemChunk) parseCandidates(s *jsonScan) error {
 	if s.null() {
 		return nil
 	}
-	if err := s.open('['); err != nil {
-		return err
-	}
-	for first := true; ; {
-		ok, err := s.more(&first, ']')
-		if err != nil || !ok {
-			return err
-		}
+	return s.array(func() error {
 		cand := c.nextCand()
 		if s.null() {
-			continue
+			return nil
 		}
-		if err := cand.parse(s); err != nil {
-			return err
-		}
-	}
+		return cand.parse(s)
+	})
 }
 
 func (cand *gemChunkCand) parse(s *jsonScan) error {
-	if err := s.open('{'); err != nil {
-		return err
-	}
-	for first := true; ; {
-		key, ok, err := s.key(&first)
-		if err != nil || !ok {
-			return err
-		}
+	return s.object(func(key []byte) error {
 		switch string(key) {
 		case "content":
-			err = cand.parseContent(s)
+			return cand.parseContent(s)
 		case "finishReason":
-			err = s.strInto(&cand.finish)
+			return s.strInto(&cand.finish)
 		case "index":
 			cand.hasIndex, cand.index = !s.null(), 0
 			if cand.hasIndex {
-				err = s.intInto(&cand.index)
+				return s.intInto(&cand.index)
 			}
-		default:
-			err = s.skip(2)
+			return nil
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return s.skip(2)
+	})
 }
 
 func (cand *gemChunkCand) parseContent(s *jsonScan) error {
@@ -155,23 +125,12 @@ func (cand *gemChunkCand) parseContent(s *jsonScan) error {
 		cand.parts = cand.parts[:0]
 		return nil
 	}
-	if err := s.open('{'); err != nil {
-		return err
-	}
-	for first := true; ; {
-		key, ok, err := s.key(&first)
-		if err != nil || !ok {
-			return err
-		}
+	return s.object(func(key []byte) error {
 		if string(key) == "parts" {
-			err = cand.parseParts(s)
-		} else {
-			err = s.skip(3)
+			return cand.parseParts(s)
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return s.skip(3)
+	})
 }
 
 func (cand *gemChunkCand) parseParts(s *jsonScan) error {
@@ -179,49 +138,29 @@ func (cand *gemChunkCand) parseParts(s *jsonScan) error {
 	if s.null() {
 		return nil
 	}
-	if err := s.open('['); err != nil {
-		return err
-	}
-	for first := true; ; {
-		ok, err := s.more(&first, ']')
-		if err != nil || !ok {
-			return err
-		}
+	return s.array(func() error {
 		cand.parts = append(cand.parts, gemChunkPart{})
 		if s.null() {
-			continue
+			return nil
 		}
-		if err := cand.parts[len(cand.parts)-1].parse(s); err != nil {
-			return err
-		}
-	}
+		return cand.parts[len(cand.parts)-1].parse(s)
+	})
 }
 
 func (p *gemChunkPart) parse(s *jsonScan) error {
-	if err := s.open('{'); err != nil {
-		return err
-	}
-	for first := true; ; {
-		key, ok, err := s.key(&first)
-		if err != nil || !ok {
-			return err
-		}
+	return s.object(func(key []byte) error {
 		switch string(key) {
 		case "text":
-			err = s.strInto(&p.text)
+			return s.strInto(&p.text)
 		case "thought":
-			err = s.boolInto(&p.thought)
+			return s.boolInto(&p.thought)
 		case "thoughtSignature":
-			err = s.strInto(&p.sig)
+			return s.strInto(&p.sig)
 		case "functionCall":
-			err = p.parseCall(s)
-		default:
-			err = s.skip(5)
+			return p.parseCall(s)
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return s.skip(5)
+	})
 }
 
 func (p *gemChunkPart) parseCall(s *jsonScan) error {
@@ -229,54 +168,32 @@ func (p *gemChunkPart) parseCall(s *jsonScan) error {
 		p.call, p.name, p.args = false, nil, nil
 		return nil
 	}
-	if err := s.open('{'); err != nil {
-		return err
-	}
-	p.call = true
-	for first := true; ; {
-		key, ok, err := s.key(&first)
-		if err != nil || !ok {
-			return err
-		}
+	p.call = s.peek() == '{' // only if the object opens
+	return s.object(func(key []byte) error {
 		switch string(key) {
 		case "name":
-			err = s.strInto(&p.name)
+			return s.strInto(&p.name)
 		case "args":
-			s.peek()
-			start := s.i
-			if err = s.skip(6); err == nil && !bytes.Equal(s.b[start:s.i], []byte("null")) {
-				p.args = s.b[start:s.i]
+			raw, err := s.rawValue(6)
+			if err == nil && !bytes.Equal(raw, []byte("null")) {
+				p.args = raw
 			}
-		default:
-			err = s.skip(6)
-		}
-		if err != nil {
 			return err
 		}
-	}
+		return s.skip(6)
+	})
 }
 
 func (c *gemChunk) parseFeedback(s *jsonScan) error {
 	if s.null() {
 		return nil
 	}
-	if err := s.open('{'); err != nil {
-		return err
-	}
-	for first := true; ; {
-		key, ok, err := s.key(&first)
-		if err != nil || !ok {
-			return err
-		}
+	return s.object(func(key []byte) error {
 		if string(key) == "blockReason" {
-			err = s.strInto(&c.blockReason)
-		} else {
-			err = s.skip(2)
+			return s.strInto(&c.blockReason)
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return s.skip(2)
+	})
 }
 
 func (c *gemChunk) parseUsage(s *jsonScan) error {
@@ -284,43 +201,27 @@ func (c *gemChunk) parseUsage(s *jsonScan) error {
 		c.hasUsage, c.usage = false, gemUsageMeta{}
 		return nil
 	}
-	if err := s.open('{'); err != nil {
-		return err
-	}
-	c.hasUsage = true
-	for first := true; ; {
-		key, ok, err := s.key(&first)
-		if err != nil || !ok {
-			return err
-		}
+	c.hasUsage = s.peek() == '{' // only if the object opens
+	return s.object(func(key []byte) error {
 		switch string(key) {
 		case "promptTokenCount":
-			err = s.intInto(&c.usage.PromptTokenCount)
+			return s.intInto(&c.usage.PromptTokenCount)
 		case "candidatesTokenCount":
-			err = s.intInto(&c.usage.CandidatesTokenCount)
+			return s.intInto(&c.usage.CandidatesTokenCount)
 		case "cachedContentTokenCount":
-			err = s.intInto(&c.usage.CachedContentTokenCount)
+			return s.intInto(&c.usage.CachedContentTokenCount)
 		case "thoughtsTokenCount":
-			err = s.intInto(&c.usage.ThoughtsTokenCount)
-		default:
-			err = s.skip(2)
+			return s.intInto(&c.usage.ThoughtsTokenCount)
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return s.skip(2)
+	})
 }
 
 // parseError decodes an in-stream error object (rare: encoding/json is fine).
 func (c *gemChunk) parseError(s *jsonScan) error {
-	s.peek()
-	start := s.i
-	if err := s.skip(1); err != nil {
+	raw, err := s.rawValue(1)
+	if err != nil || bytes.Equal(raw, []byte("null")) {
 		return err
-	}
-	raw := s.b[start:s.i]
-	if bytes.Equal(raw, []byte("null")) {
-		return nil
 	}
 	var e gemErrorBody
 	if err := json.Unmarshal(raw, &e); err != nil {

@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"math/rand/v2"
-	"strconv"
 	"time"
 	"unicode/utf8"
 )
@@ -159,21 +158,6 @@ func gemDecodeRune[T string | []byte](s T) (rune, int) {
 		r = r<<6 | rune(b&0x3F)
 	}
 	return r, n
-}
-
-// gemAppendOpenAIUsage appends an OpenAI usage object for u.
-func gemAppendOpenAIUsage(dst []byte, u usage) []byte {
-	dst = append(dst, `{"prompt_tokens":`...)
-	dst = strconv.AppendInt(dst, int64(u.InputTokens), 10)
-	dst = append(dst, `,"completion_tokens":`...)
-	dst = strconv.AppendInt(dst, int64(u.OutputTokens), 10)
-	dst = append(dst, `,"total_tokens":`...)
-	dst = strconv.AppendInt(dst, int64(u.InputTokens+u.OutputTokens), 10)
-	dst = append(dst, `,"prompt_tokens_details":{"cached_tokens":`...)
-	dst = strconv.AppendInt(dst, int64(u.CacheReadTokens), 10)
-	dst = append(dst, `},"completion_tokens_details":{"reasoning_tokens":`...)
-	dst = strconv.AppendInt(dst, int64(u.ReasoningTokens), 10)
-	return append(dst, `}}`...)
 }
 
 // gemAppendArgsString appends a function call's args (a JSON object from

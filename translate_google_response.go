@@ -37,7 +37,7 @@ func openAIResponseFromGemini(body []byte, model string) (out []byte, u usage, e
 	if len(r.Candidates) == 0 && !blocked {
 		return nil, usage{}, errors.New("gemini response has no candidates and no block reason")
 	}
-	resp := gemOAResponse{
+	resp := openAICompletion[gemOAMessage]{
 		ID:      gemChatID(r.ResponseID),
 		Object:  "chat.completion",
 		Created: gemNow(),
@@ -49,12 +49,14 @@ func openAIResponseFromGemini(body []byte, model string) (out []byte, u usage, e
 	}
 	if len(r.Candidates) == 0 {
 		empty := ""
-		resp.Choices = []gemOAChoice{{Message: gemOAMessage{Role: "assistant", Content: &empty}, FinishReason: "content_filter"}}
+		ch := openAIChoice[gemOAMessage]{FinishReason: "content_filter"}
+		ch.Message.Role, ch.Message.Content = "assistant", &empty
+		resp.Choices = []openAIChoice[gemOAMessage]{ch}
 	}
 	if r.UsageMetadata != nil {
 		u = gemUsage(r.UsageMetadata)
 		u.HasInput, u.HasOutput = true, true
-		resp.Usage = gemAppendOpenAIUsage(nil, u)
+		resp.Usage = openAIAppendUsage(nil, u, true)
 	}
 	out, err = gemMarshal(&resp)
 	if err != nil {
@@ -63,44 +65,17 @@ func openAIResponseFromGemini(body []byte, model string) (out []byte, u usage, e
 	return out, u, nil
 }
 
-// OpenAI chat.completion shapes as the Gemini translator writes them.
-type gemOAResponse struct {
-	ID      string          `json:"id"`
-	Object  string          `json:"object"`
-	Created int64           `json:"created"`
-	Model   string          `json:"model"`
-	Choices []gemOAChoice   `json:"choices"`
-	Usage   json.RawMessage `json:"usage,omitempty"`
-}
-
-type gemOAChoice struct {
-	Index        int          `json:"index"`
-	Message      gemOAMessage `json:"message"`
-	Logprobs     *struct{}    `json:"logprobs"`
-	FinishReason string       `json:"finish_reason"`
-}
-
+// gemOAMessage is the answer message as the Gemini translator writes it:
+// tool calls with extra_content, and "refusal" (always null).
 type gemOAMessage struct {
-	Role             string          `json:"role"`
-	Content          *string         `json:"content"`
-	ReasoningContent string          `json:"reasoning_content,omitempty"`
-	ToolCalls        []gemOAToolCall `json:"tool_calls,omitempty"`
-	Refusal          *string         `json:"refusal"`
-}
-
-type gemOAToolCall struct {
-	ID       string `json:"id"`
-	Type     string `json:"type"`
-	Function struct {
-		Name      string          `json:"name"`
-		Arguments json.RawMessage `json:"arguments"`
-	} `json:"function"`
-	ExtraContent *gemExtraContent `json:"extra_content,omitempty"`
+	openAIAnswerMessage[gemOAToolCall]
+	Refusal *string `json:"refusal"`
 }
 
 // gemChoice converts one candidate; n numbers tool calls across the response.
-func gemChoice(c *gemCandidate, pos int, token string, n *int) gemOAChoice {
-	ch := gemOAChoice{Index: pos, Message: gemOAMessage{Role: "assistant"}}
+func gemChoice(c *gemCandidate, pos int, token string, n *int) openAIChoice[gemOAMessage] {
+	ch := openAIChoice[gemOAMessage]{Index: pos}
+	ch.Message.Role = "assistant"
 	if c.Index != nil {
 		ch.Index = *c.Index
 	}
@@ -130,7 +105,7 @@ func gemChoice(c *gemCandidate, pos int, token string, n *int) gemOAChoice {
 
 // gemToolCall converts a functionCall part into an OpenAI tool call.
 func gemToolCall(p *gemPart, token string, n int) gemOAToolCall {
-	tc := gemOAToolCall{ID: gemCallID(token, n), Type: "function"}
+	tc := gemOAToolCall{openAIToolCall: openAIToolCall{ID: gemCallID(token, n), Type: "function"}}
 	tc.Function.Name = p.FunctionCall.Name
 	var scratch bytes.Buffer
 	tc.Function.Arguments = gemAppendArgsString(nil, p.FunctionCall.Args, &scratch)

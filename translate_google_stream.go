@@ -231,7 +231,7 @@ func (s *geminiStream) finish(dst []byte) []byte {
 	if s.includeUsage {
 		dst = append(dst, s.head...)
 		dst = append(dst, `,"choices":[],"usage":`...)
-		dst = gemAppendOpenAIUsage(dst, s.u)
+		dst = openAIAppendUsage(dst, s.u, true)
 		dst = append(dst, "}\n\n"...)
 	}
 	return append(dst, "data: [DONE]\n\n"...)
