@@ -34,16 +34,20 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 
 	"encoding/json"
 )
 
 // errInterleavedToolCall reports tool-call fragments that jump back to an
-// earlier call.
-var errInterleavedToolCall = errors.New("messages stream: interleaved tool call fragments are not supported")
+// earlier call. The stream is valid, Nexus just cannot re-order it with
+// constant memory, so it is an *apiError: not the backend's fault, and the
+// backend stays healthy.
+var errInterleavedToolCall = &apiError{Status: http.StatusBadGateway, Type: "api_error",
+	Code: "unsupported_stream", Message: "the backend interleaved fragments of parallel tool calls, " +
+		"which Nexus cannot re-order into Anthropic content blocks"}
 
 type blockKind uint8
 

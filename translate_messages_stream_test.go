@@ -310,15 +310,25 @@ func TestMessagesStreamUnreadable(t *testing.T) {
 	for _, in := range []string{
 		"data: {not json}\n\n",
 		"data: 42\n\n",
-		delta(`{"tool_calls":[{"index":0,"id":"a","function":{"name":"x"}}]}`) +
-			delta(`{"tool_calls":[{"index":1,"id":"b","function":{"name":"y"}}]}`) +
-			delta(`{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}`),
 	} {
 		_, _, err := runMessagesStream("m", in, []int{4})
 		var ae *apiError
 		if err == nil || errors.As(err, &ae) {
 			t.Errorf("%q: err %v, want a plain error", in, err)
 		}
+	}
+}
+
+// Interleaved parallel tool-call fragments are valid OpenAI but cannot be
+// re-ordered with constant memory: a 502 that does not blame the backend.
+func TestMessagesStreamInterleavedToolCalls(t *testing.T) {
+	in := delta(`{"tool_calls":[{"index":0,"id":"a","function":{"name":"x"}}]}`) +
+		delta(`{"tool_calls":[{"index":1,"id":"b","function":{"name":"y"}}]}`) +
+		delta(`{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}`)
+	_, _, err := runMessagesStream("m", in, []int{4})
+	var ae *apiError
+	if !errors.As(err, &ae) || ae.Status != 502 || ae.Code != "unsupported_stream" {
+		t.Fatalf("err %v", err)
 	}
 }
 
