@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -51,7 +54,13 @@ func BenchmarkChat(b *testing.B) {
 	mock := newMock(b, []string{"m1"}, answerJSON(200, chatJSON))
 	n := startNexus(b, testConfig(localBE("local", mock.URL)), nil)
 	n.s.log = discardLogger()
+	// The standard library's own reverse proxy is the floor for any
+	// net/http gateway: one more loopback hop and the same transport.
+	target, _ := url.Parse(mock.URL)
+	rp := httptest.NewServer(httputil.NewSingleHostReverseProxy(target))
+	defer rp.Close()
 	b.Run("direct", func(b *testing.B) { benchSerial(b, mock.Client(), mock.URL+"/v1/chat/completions", chatReq) })
+	b.Run("stdlib-reverseproxy", func(b *testing.B) { benchSerial(b, rp.Client(), rp.URL+"/v1/chat/completions", chatReq) })
 	b.Run("nexus", func(b *testing.B) { benchSerial(b, n.Client(), n.URL+"/v1/chat/completions", chatReq) })
 }
 
