@@ -84,6 +84,27 @@ func (r *sseReader) next() (sseEvent, error) {
 	}
 }
 
+// eventBuffered reports whether the next event has already arrived whole,
+// so a relay can write it out together with the current one instead of
+// flushing twice. A comment-only block counts as not arrived (next would
+// skip it and wait on the network).
+func (r *sseReader) eventBuffered() bool {
+	n := r.br.Buffered()
+	if n == 0 {
+		return false
+	}
+	peek, _ := r.br.Peek(n)
+	end := bytes.Index(peek, []byte("\n\n"))
+	if crlf := bytes.Index(peek, []byte("\r\n\r\n")); crlf >= 0 && (end < 0 || crlf < end) {
+		end = crlf
+	}
+	if end < 0 {
+		return false
+	}
+	ev := peek[:end]
+	return bytes.Contains(ev, []byte("data:")) || bytes.Contains(ev, []byte("event:"))
+}
+
 // readLine appends one line (with its terminator) to r.raw and returns it.
 func (r *sseReader) readLine() ([]byte, error) {
 	start := len(r.raw)

@@ -81,14 +81,18 @@ func (s *server) relayStream(actx, ctx context.Context, cancel context.CancelCau
 	rl.status, rl.wroteHeader = http.StatusOK, true
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
+	// write sends p; it flushes unless the next event has already arrived
+	// whole (then both go out in one write, each still without waiting).
 	write := func(p []byte) bool {
-		if len(p) == 0 {
+		if len(p) > 0 {
+			if _, err := w.Write(p); err != nil {
+				return false
+			}
+		}
+		if sr.eventBuffered() {
 			return true
 		}
 		rc.SetWriteDeadline(time.Now().Add(idleFor))
-		if _, err := w.Write(p); err != nil {
-			return false
-		}
 		return rc.Flush() == nil
 	}
 	ok := write(buf)
