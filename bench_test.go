@@ -14,24 +14,6 @@ import (
 	"testing"
 )
 
-func benchPost(b *testing.B, c *http.Client, url, body string) {
-	b.Helper()
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			resp, err := c.Post(url, "application/json", strings.NewReader(body))
-			if err != nil {
-				b.Fatal(err)
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				b.Fatalf("status %d", resp.StatusCode)
-			}
-		}
-	})
-}
-
 func benchSerial(b *testing.B, c *http.Client, url, body string) {
 	b.Helper()
 	b.ReportAllocs()

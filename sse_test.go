@@ -1,10 +1,31 @@
-// sse_test.go: the event reader's look-ahead used to coalesce flushes.
+// sse_test.go: the event reader's look-ahead used to coalesce flushes, and
+// the split reader every stream test uses to deliver bytes in odd pieces.
 package main
 
 import (
+	"io"
 	"strings"
 	"testing"
 )
+
+// splitReader returns its data in reads whose sizes cycle through sizes, so
+// stream tests see events split across reads and several in one read.
+type splitReader struct {
+	data  []byte
+	sizes []int
+	i     int
+}
+
+func (r *splitReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := min(r.sizes[r.i%len(r.sizes)], len(p), len(r.data))
+	r.i++
+	copy(p, r.data[:n])
+	r.data = r.data[n:]
+	return n, nil
+}
 
 func TestEventBuffered(t *testing.T) {
 	cases := []struct {

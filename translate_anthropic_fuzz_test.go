@@ -84,7 +84,7 @@ func FuzzAnthropicStream(f *testing.F) {
 		f.Add([]byte(s), uint8(7))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
-		r := &anthChunkReader{data: data, sizes: []int{int(chunk%64) + 1}}
+		r := &splitReader{data: data, sizes: []int{int(chunk%64) + 1}}
 		sr := newSSEReader(r)
 		tr := newAnthropicStream(chunk%2 == 0)
 		var out []byte

@@ -13,24 +13,6 @@ import (
 	"time"
 )
 
-// anthChunkReader delivers data in reads whose sizes cycle through sizes.
-type anthChunkReader struct {
-	data  []byte
-	sizes []int
-	i     int
-}
-
-func (r *anthChunkReader) Read(p []byte) (int, error) {
-	if len(r.data) == 0 {
-		return 0, io.EOF
-	}
-	n := min(r.sizes[r.i%len(r.sizes)], len(p), len(r.data))
-	r.i++
-	copy(p, r.data[:n])
-	r.data = r.data[n:]
-	return n, nil
-}
-
 // anthReaders are the delivery patterns every stream test runs under.
 var anthReaders = []struct {
 	name string
@@ -38,10 +20,10 @@ var anthReaders = []struct {
 }{
 	{"one read", func(s string) io.Reader { return strings.NewReader(s) }},
 	{"1 byte", func(s string) io.Reader { return iotest.OneByteReader(strings.NewReader(s)) }},
-	{"7 bytes", func(s string) io.Reader { return &anthChunkReader{data: []byte(s), sizes: []int{7}} }},
-	{"split and batched", func(s string) io.Reader { return &anthChunkReader{data: []byte(s), sizes: []int{3, 250, 1, 64, 900}} }},
+	{"7 bytes", func(s string) io.Reader { return &splitReader{data: []byte(s), sizes: []int{7}} }},
+	{"split and batched", func(s string) io.Reader { return &splitReader{data: []byte(s), sizes: []int{3, 250, 1, 64, 900}} }},
 	{"CRLF 5 bytes", func(s string) io.Reader {
-		return &anthChunkReader{data: []byte(strings.ReplaceAll(s, "\n", "\r\n")), sizes: []int{5}}
+		return &splitReader{data: []byte(strings.ReplaceAll(s, "\n", "\r\n")), sizes: []int{5}}
 	}},
 }
 

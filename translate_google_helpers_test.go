@@ -44,30 +44,11 @@ func gemWant400(t *testing.T, err error, param string) {
 	}
 }
 
-// gemSplitReader returns its data in reads whose sizes follow sizes, cycling.
-type gemSplitReader struct {
-	data  []byte
-	sizes []int
-	i     int
-}
-
-func (r *gemSplitReader) Read(p []byte) (int, error) {
-	if len(r.data) == 0 {
-		return 0, io.EOF
-	}
-	n := r.sizes[r.i%len(r.sizes)]
-	r.i++
-	n = min(n, len(p), len(r.data))
-	copy(p, r.data[:n])
-	r.data = r.data[n:]
-	return n, nil
-}
-
 // gemRunStream feeds raw SSE bytes through newSSEReader and a Gemini stream
 // translator and returns the client bytes, the translator and the first error.
 func gemRunStream(raw []byte, sizes []int, includeUsage bool) ([]byte, *geminiStream, error) {
 	st := newGeminiStream("gemini-fallback", includeUsage).(*geminiStream)
-	rd := newSSEReader(&gemSplitReader{data: raw, sizes: sizes})
+	rd := newSSEReader(&splitReader{data: raw, sizes: sizes})
 	var out []byte
 	for {
 		ev, err := rd.next()

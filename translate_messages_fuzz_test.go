@@ -84,7 +84,7 @@ func FuzzMessagesStream(f *testing.F) {
 	f.Fuzz(func(t *testing.T, upstream []byte, step uint8) {
 		sizes := []int{int(step%17) + 1, int(step%5) + 1}
 		st := newMessagesStream("model")
-		r := newSSEReader(&oddReader{data: upstream, sizes: sizes})
+		r := newSSEReader(&splitReader{data: upstream, sizes: sizes})
 		var out []byte
 		clean := false
 		for {

@@ -14,30 +14,12 @@ import (
 	"testing"
 )
 
-// oddReader returns its data in reads of cycling odd sizes.
-type oddReader struct {
-	data  []byte
-	sizes []int
-	i     int
-}
-
-func (r *oddReader) Read(p []byte) (int, error) {
-	if len(r.data) == 0 {
-		return 0, io.EOF
-	}
-	n := min(r.sizes[r.i%len(r.sizes)], len(p), len(r.data))
-	r.i++
-	copy(p, r.data[:n])
-	r.data = r.data[n:]
-	return n, nil
-}
-
 // runMessagesStream translates upstream as the core would: translate each
 // event, finish at EOF, stop at the first error.
 func runMessagesStream(model, upstream string, sizes []int) (string, *messagesStream, error) {
 	st := newMessagesStream(model)
 	s := st.(*messagesStream)
-	r := newSSEReader(&oddReader{data: []byte(upstream), sizes: sizes})
+	r := newSSEReader(&splitReader{data: []byte(upstream), sizes: sizes})
 	var out []byte
 	for {
 		ev, err := r.next()
