@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -58,6 +59,10 @@ func (h *healthChecker) run(ctx context.Context) {
 func (h *healthChecker) checkOne(ctx context.Context, b *backend) {
 	start := time.Now()
 	defer func() {
+		if v := recover(); v != nil { // a provider's odd answer must not end the process
+			h.log.Error("panic in health check", "backend", b.cfg.Name, "panic", v, "stack", string(debug.Stack()))
+			setState(h.log, b, stateUnhealthy, "health check failed: internal error")
+		}
 		d := time.Since(start)
 		b.lastCheck.Store(start.UnixNano())
 		b.checkDur.Store(int64(d))
