@@ -83,17 +83,15 @@ func (s *server) relayStream(actx, ctx context.Context, cancel context.CancelCau
 	rc := http.NewResponseController(w)
 	// write sends p; it flushes unless the next event has already arrived
 	// whole (then both go out in one write, each still without waiting).
+	// A client that stops reading for stream_idle ends its stream.
 	write := func(p []byte) bool {
+		rc.SetWriteDeadline(time.Now().Add(idleFor))
 		if len(p) > 0 {
 			if _, err := w.Write(p); err != nil {
 				return false
 			}
 		}
-		if sr.eventBuffered() {
-			return true
-		}
-		rc.SetWriteDeadline(time.Now().Add(idleFor))
-		return rc.Flush() == nil
+		return sr.eventBuffered() || rc.Flush() == nil
 	}
 	ok := write(buf)
 	rl.ttfb = time.Since(rl.start)
