@@ -31,6 +31,9 @@ type backend struct {
 	// key is the value of cfg.APIKeyEnv at load time ("" when unset). It is
 	// sent only to this backend and never logged.
 	key string
+	// hdrName, hdrKind, hdrZone are its X-Nexus-* header values, shared
+	// read-only.
+	hdrName, hdrKind, hdrZone []string
 
 	state       atomic.Int32
 	reason      atomic.Pointer[string]
@@ -105,6 +108,7 @@ func (b *backend) servesOp(op opKind, model string) bool {
 func newBackend(cfg BackendConfig, getenv func(string) string) *backend {
 	b := &backend{cfg: cfg, local: isLocalType(cfg.Type), restricted: cfg.Zone == "restricted",
 		agent: agentFor(cfg.Type)}
+	b.hdrName, b.hdrKind, b.hdrZone = []string{cfg.Name}, []string{b.kindName()}, []string{cfg.Zone}
 	for op := opChat; op <= opMessages; op++ {
 		if b.agent.supports(op) {
 			b.ops |= 1 << op

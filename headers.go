@@ -31,19 +31,33 @@ type routeInfo struct {
 	fallback string // the fallback model that served, if any
 }
 
+// Header values that never change are shared, read-only slices (net/http
+// only reads them), so setting them allocates nothing.
+var (
+	hdrValNone    = []string{"none"}
+	hdrValReasons = map[string][]string{}
+)
+
+func init() {
+	for _, r := range []string{reasonCapability, reasonOverflow, reasonPrivacy, reasonFailover, reasonNone} {
+		hdrValReasons[r] = []string{r}
+	}
+}
+
 // setNexusHeaders writes the routing headers onto h.
 func setNexusHeaders(h http.Header, ri routeInfo, requestID string) {
 	h[hdrRequestID] = []string{requestID}
 	if ri.backend == nil {
-		h[hdrBackend] = []string{"none"}
-		h[hdrBackendType] = []string{"none"}
-		h[hdrRouteReason] = []string{reasonNone}
+		h[hdrBackend] = hdrValNone
+		h[hdrBackendType] = hdrValNone
+		h[hdrRouteReason] = hdrValNone
 		return
 	}
-	h[hdrBackend] = []string{ri.backend.cfg.Name}
-	h[hdrBackendType] = []string{ri.backend.kindName()}
-	h[hdrRouteReason] = []string{ri.reason}
-	h[hdrZone] = []string{ri.backend.cfg.Zone}
+	b := ri.backend
+	h[hdrBackend] = b.hdrName
+	h[hdrBackendType] = b.hdrKind
+	h[hdrRouteReason] = hdrValReasons[ri.reason]
+	h[hdrZone] = b.hdrZone
 	if ri.fallback != "" {
 		h[hdrFallback] = []string{ri.fallback}
 	}

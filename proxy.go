@@ -299,7 +299,7 @@ func (s *server) upstreamFailure(b *backend, ex *exchange, resp *http.Response) 
 // relayBody forwards a non-streaming answer, translated or byte-for-byte.
 func (s *server) relayBody(actx, ctx context.Context, w http.ResponseWriter, b *backend, ex *exchange,
 	resp *http.Response, rl *reqLog) (*apiError, bool) {
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBufferedAnswer+1))
+	body, err := readAnswer(resp)
 	if err != nil {
 		return s.transportFailure(actx, ctx, b, err)
 	}
@@ -354,6 +354,17 @@ func (s *server) relayBody(actx, ctx context.Context, w http.ResponseWriter, b *
 	rl.ttfb = time.Since(rl.start)
 	w.Write(body)
 	return nil, false
+}
+
+// readAnswer reads up to maxBufferedAnswer+1 bytes of a body, in one
+// allocation when the length is announced.
+func readAnswer(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= maxBufferedAnswer {
+		buf := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, buf)
+		return buf, err
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, maxBufferedAnswer+1))
 }
 
 // setCost prices u for model when a price is known.

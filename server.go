@@ -248,6 +248,18 @@ func (s *server) finish(rl *reqLog) {
 			b.observeLatency(lat)
 		}
 	}
+	s.metrics.observeRequest(requestRecord{Backend: name, BackendType: typ, Model: rl.model,
+		RouteReason: rl.ri.reason, Status: rl.status, Stream: rl.stream, Latency: lat, TTFB: rl.ttfb,
+		PromptTokens: rl.use.InputTokens, CompletionTokens: rl.use.OutputTokens,
+		CostUSD: rl.cost, HasCost: rl.hasCost, Attempts: rl.attempts})
+	lvl := slog.LevelInfo
+	failed := rl.err != nil && (rl.status >= 500 || rl.wroteHeader) && !errors.Is(rl.err, errClientGone)
+	if failed {
+		lvl = slog.LevelWarn
+	}
+	if !s.log.Enabled(context.Background(), lvl) {
+		return
+	}
 	attrs := []slog.Attr{
 		slog.String("id", rl.id), slog.String("path", opPaths[rl.op]), slog.String("model", rl.model),
 		slog.String("backend", name), slog.String("backend_type", typ),
@@ -263,18 +275,12 @@ func (s *server) finish(rl *reqLog) {
 	if rl.hasCost {
 		attrs = append(attrs, slog.String("cost_usd", formatUSD(rl.cost)))
 	}
-	lvl := slog.LevelInfo
-	if rl.err != nil && (rl.status >= 500 || rl.wroteHeader) && !errors.Is(rl.err, errClientGone) {
-		lvl = slog.LevelWarn
+	if failed {
 		attrs = append(attrs, slog.String("error", scrubSecrets(errorText(rl.err))))
 	} else if errors.Is(rl.err, errClientGone) {
 		attrs = append(attrs, slog.Bool("client_gone", true))
 	}
 	s.log.LogAttrs(context.Background(), lvl, "request", attrs...)
-	s.metrics.observeRequest(requestRecord{Backend: name, BackendType: typ, Model: rl.model,
-		RouteReason: rl.ri.reason, Status: rl.status, Stream: rl.stream, Latency: lat, TTFB: rl.ttfb,
-		PromptTokens: rl.use.InputTokens, CompletionTokens: rl.use.OutputTokens,
-		CostUSD: rl.cost, HasCost: rl.hasCost, Attempts: rl.attempts})
 }
 
 // errorText is an error for the log line: its type, code and cause, never
