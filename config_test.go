@@ -83,6 +83,8 @@ func TestParseConfigBackendRules(t *testing.T) {
 			[]string{`backends[0] ("a"): url: must be an absolute http:// or https:// URL with a host`}},
 		{"url without host", withBackends(`{"name":"a","type":"exo","url":"http:///v1"}`),
 			[]string{`backends[0] ("a"): url: must be an absolute http:// or https:// URL with a host`}},
+		{"local url with /v1", withBackends(`{"name":"a","type":"vllm","url":"http://h:8000/v1/"}`),
+			[]string{`backends[0] ("a"): url: for local type "vllm" give the server root without /v1 (Nexus calls {url}/v1/...)`}},
 		{"url credentials", withBackends(`{"name":"a","type":"generic","url":"http://u:p@h:1"}`),
 			[]string{`backends[0] ("a"): url: must not contain credentials (user:password@); keys come only from the environment variable named in api_key_env`}},
 		{"url query", withBackends(`{"name":"a","type":"google","api_key_env":"K","url":"https://g.example?key=x"}`),

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -97,6 +98,9 @@ func (v *configValidator) backend(label string, b BackendConfig) {
 	case known || b.URL != "":
 		if msg := checkBackendURL(b.URL); msg != "" {
 			v.check(false, at("url"), "%s", msg)
+		} else if isLocalType(b.Type) && strings.HasSuffix(strings.TrimRight(b.URL, "/"), "/v1") {
+			// The most common paste: the OpenAI base instead of the root.
+			v.check(false, at("url"), "for local type %q give the server root without /v1 (Nexus calls {url}/v1/...)", b.Type)
 		}
 	}
 	if isCloudType(b.Type) && b.APIKeyEnv == "" {
