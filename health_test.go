@@ -210,3 +210,16 @@ func TestPanicBecomes500(t *testing.T) {
 		t.Fatalf("panic not logged")
 	}
 }
+
+func TestFallbackObeysItsOwnPolicy(t *testing.T) {
+	mock := newMock(t, []string{"cloud-model"}, answerJSON(200, chatJSON))
+	cfg := testConfig(cloudBE("cloud", mock.URL, "K"))
+	cfg.Fallbacks["local-only"] = []string{"cloud-model"}
+	cfg.Policies = []Policy{{Model: "cloud-*", Zone: "restricted"}}
+	n := startNexus(t, cfg, map[string]string{"K": "k"})
+	resp := n.post(t, "/v1/chat/completions", `{"model":"local-only","messages":[]}`)
+	body := readAll(t, resp)
+	if resp.StatusCode != 503 || len(mock.posts()) != 0 {
+		t.Fatalf("fallback broke its policy: %d %s", resp.StatusCode, body)
+	}
+}

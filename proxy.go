@@ -161,8 +161,12 @@ func (s *server) acquire(ctx context.Context, reg *registry, op opKind, models [
 		}
 		known, waitable := false, false
 		var fullest *backend
-		for _, m := range models {
-			p := reg.choose(op, m, q, tried)
+		for i, m := range models {
+			qm := q
+			if i > 0 && len(reg.cfg.Policies) > 0 { // a fallback obeys its own policies too
+				qm = reg.policyFor(q, m)
+			}
+			p := reg.choose(op, m, qm, tried)
 			if p.b != nil {
 				if p.b.tryAcquire() {
 					return p.b, p.reason, m, nil

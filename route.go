@@ -81,18 +81,7 @@ type requirements struct {
 // requirementsFor combines the policies that match the model (or the name the
 // client used) with the client's X-Nexus-* headers; the strictest wins.
 func (r *registry) requirementsFor(h http.Header, asked, model string) (requirements, error) {
-	var q requirements
-	for _, p := range r.cfg.Policies {
-		if m1, _ := path.Match(p.Model, model); !m1 {
-			if m2, _ := path.Match(p.Model, asked); !m2 {
-				continue
-			}
-		}
-		if p.Zone == "restricted" {
-			q.restricted = true
-		}
-		q.minTier = max(q.minTier, p.MinTier)
-	}
+	q := r.policyFor(r.policyFor(requirements{}, model), asked)
 	if v := h.Get("X-Nexus-Privacy-Zone"); v != "" {
 		switch v {
 		case "restricted":
@@ -110,6 +99,20 @@ func (r *registry) requirementsFor(h http.Header, asked, model string) (requirem
 		q.minTier = max(q.minTier, n)
 	}
 	return q, nil
+}
+
+// policyFor tightens q with every policy whose pattern matches model.
+func (r *registry) policyFor(q requirements, model string) requirements {
+	for _, p := range r.cfg.Policies {
+		if ok, _ := path.Match(p.Model, model); !ok {
+			continue
+		}
+		if p.Zone == "restricted" {
+			q.restricted = true
+		}
+		q.minTier = max(q.minTier, p.MinTier)
+	}
+	return q
 }
 
 // skip reasons, in the order they are checked.
