@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -167,7 +168,7 @@ func TestQueueWaitsForSlot(t *testing.T) {
 	go func() { second <- n.post(t, "/v1/chat/completions", chatReq) }()
 	// The second request is queued: wait until the gateway counts it.
 	for n.s.waiting.Load() != 1 {
-		runtimeGosched()
+		runtime.Gosched()
 	}
 	close(release)
 	r1, r2 := <-first, <-second

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -93,7 +94,7 @@ func waitFor(t *testing.T, cond func() bool) {
 		case <-ctx.Done():
 			t.Fatal("condition never became true")
 		default:
-			runtimeGosched()
+			runtime.Gosched()
 		}
 	}
 }

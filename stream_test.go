@@ -8,6 +8,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -110,7 +111,7 @@ func TestStreamClientDisconnectCancelsUpstream(t *testing.T) {
 	// The slot is freed.
 	b := n.s.reg.Load().backends[0]
 	for b.inFlight.Load() != 0 {
-		runtimeGosched()
+		runtime.Gosched()
 	}
 }
 
