@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -102,18 +103,9 @@ func copyResponseHeaders(dst, src http.Header) {
 		}
 	}
 	for k, vv := range src {
-		if hopHeaders[k] || strings.HasPrefix(k, "X-Nexus-") || containsString(named, k) {
+		if hopHeaders[k] || strings.HasPrefix(k, "X-Nexus-") || slices.Contains(named, k) {
 			continue
 		}
 		dst[k] = vv
 	}
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

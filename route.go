@@ -11,6 +11,7 @@ import (
 	"math"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -147,21 +148,12 @@ func (r *registry) skipFor(b *backend, q requirements, tried []*backend) skipKin
 		return skipTier
 	case b.state.Load() == stateUnhealthy:
 		return skipUnhealthy
-	case contains(tried, b):
+	case slices.Contains(tried, b):
 		return skipTried
 	case b.full():
 		return skipFull
 	}
 	return skipNone
-}
-
-func contains(list []*backend, b *backend) bool {
-	for _, x := range list {
-		if x == b {
-			return true
-		}
-	}
-	return false
 }
 
 // ranksBefore orders backends by (priority, local before cloud, load,
