@@ -58,7 +58,7 @@ func TestAnthropicChatNonStreaming(t *testing.T) {
 			`{"id":"chatcmpl-msg_013Zva2CMHLNnXjNJJKqJ2EF","object":"chat.completion","created":1700000000,
 			  "model":"claude-sonnet-4-5-20250929",
 			  "choices":[{"index":0,"message":{"role":"assistant","content":"Hi! My name is Claude."},"logprobs":null,"finish_reason":"stop"}],
-			  "usage":{"prompt_tokens":2095,"completion_tokens":503,"total_tokens":2598,"prompt_tokens_details":{"cached_tokens":0}}}`},
+			  "usage":{"prompt_tokens":2095,"completion_tokens":503,"total_tokens":2598,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}`},
 		{"text and tool call",
 			`{"id":"msg_01Aq9w938a90dw8q","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929",
 			  "content":[{"type":"text","text":"Let me check."},
@@ -71,7 +71,7 @@ func TestAnthropicChatNonStreaming(t *testing.T) {
 			    "tool_calls":[{"id":"toolu_01A09q90qw90lq917835lq9","type":"function",
 			      "function":{"name":"get_weather","arguments":"{\"location\":\"Paris, FR\",\"unit\":\"c\"}"}}]},
 			    "logprobs":null,"finish_reason":"tool_calls"}],
-			  "usage":{"prompt_tokens":420,"completion_tokens":40,"total_tokens":460,"prompt_tokens_details":{"cached_tokens":100}}}`},
+			  "usage":{"prompt_tokens":420,"completion_tokens":40,"total_tokens":460,"prompt_tokens_details":{"cached_tokens":100},"completion_tokens_details":{"reasoning_tokens":0}}}`},
 		{"tool call only, max_tokens",
 			`{"id":"msg_02","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929",
 			  "content":[{"type":"tool_use","id":"toolu_02","name":"lookup","input":{}}],
@@ -80,7 +80,7 @@ func TestAnthropicChatNonStreaming(t *testing.T) {
 			  "choices":[{"index":0,"message":{"role":"assistant","content":null,
 			    "tool_calls":[{"id":"toolu_02","type":"function","function":{"name":"lookup","arguments":"{}"}}]},
 			    "logprobs":null,"finish_reason":"length"}],
-			  "usage":{"prompt_tokens":10,"completion_tokens":100,"total_tokens":110,"prompt_tokens_details":{"cached_tokens":0}}}`},
+			  "usage":{"prompt_tokens":10,"completion_tokens":100,"total_tokens":110,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,7 +171,7 @@ func TestAnthropicChatStreaming(t *testing.T) {
 				strings.Replace(oaChunk(role), "}]}", `}],"usage":null}`, 1),
 				strings.Replace(oaChunk(`[{"index":0,"delta":{"content":"Hello"},"logprobs":null,"finish_reason":null}]`), "}]}", `}],"usage":null}`, 1),
 				strings.Replace(oaChunk(`[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]`), "}]}", `}],"usage":null}`, 1),
-				oaChunk(`[],"usage":{"prompt_tokens":25,"completion_tokens":2,"total_tokens":27,"prompt_tokens_details":{"cached_tokens":0}}`),
+				oaChunk(`[],"usage":{"prompt_tokens":25,"completion_tokens":2,"total_tokens":27,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}`),
 				"data: [DONE]\n\n",
 			}},
 	}

@@ -62,7 +62,7 @@ func TestGeminiChatNonStreaming(t *testing.T) {
 			    "promptTokensDetails":[{"modality":"TEXT","tokenCount":8}]},
 			  "modelVersion":"gemini-2.5-flash","responseId":"mWCaaO6OIsu_qtsP0M2EwA0"}`,
 			`{"id":"chatcmpl-mWCaaO6OIsu_qtsP0M2EwA0","object":"chat.completion","created":1700000000,"model":"gemini-2.5-flash",
-			  "choices":[{"index":0,"message":{"role":"assistant","content":"It is sunny in Paris.","refusal":null},"logprobs":null,"finish_reason":"stop"}],
+			  "choices":[{"index":0,"message":{"role":"assistant","content":"It is sunny in Paris."},"logprobs":null,"finish_reason":"stop"}],
 			  "usage":{"prompt_tokens":8,"completion_tokens":6,"total_tokens":14,"prompt_tokens_details":{"cached_tokens":0},
 			    "completion_tokens_details":{"reasoning_tokens":0}}}`},
 		{"functionCall with STOP is tool_calls",
@@ -73,7 +73,7 @@ func TestGeminiChatNonStreaming(t *testing.T) {
 			`{"id":"chatcmpl-resp-2","object":"chat.completion","created":1700000000,"model":"gemini-2.5-flash",
 			  "choices":[{"index":0,"message":{"role":"assistant","content":null,
 			    "tool_calls":[{"id":"call_abababab_0","type":"function","function":{"name":"get_weather","arguments":"{\"location\":\"Paris\"}"},
-			      "extra_content":{"google":{"thought_signature":"CiQBVKhc7g=="}}}],"refusal":null},
+			      "extra_content":{"google":{"thought_signature":"CiQBVKhc7g=="}}}]},
 			    "logprobs":null,"finish_reason":"tool_calls"}],
 			  "usage":{"prompt_tokens":50,"completion_tokens":70,"total_tokens":120,"prompt_tokens_details":{"cached_tokens":0},
 			    "completion_tokens_details":{"reasoning_tokens":55}}}`},
@@ -81,7 +81,7 @@ func TestGeminiChatNonStreaming(t *testing.T) {
 			`{"candidates":[{"content":{"parts":[{"text":"It is"}],"role":"model"},"finishReason":"MAX_TOKENS","index":0}],
 			  "usageMetadata":{"promptTokenCount":8,"candidatesTokenCount":2,"totalTokenCount":10},"modelVersion":"gemini-2.5-flash","responseId":"r3"}`,
 			`{"id":"chatcmpl-r3","object":"chat.completion","created":1700000000,"model":"gemini-2.5-flash",
-			  "choices":[{"index":0,"message":{"role":"assistant","content":"It is","refusal":null},"logprobs":null,"finish_reason":"length"}],
+			  "choices":[{"index":0,"message":{"role":"assistant","content":"It is"},"logprobs":null,"finish_reason":"length"}],
 			  "usage":{"prompt_tokens":8,"completion_tokens":2,"total_tokens":10,"prompt_tokens_details":{"cached_tokens":0},
 			    "completion_tokens_details":{"reasoning_tokens":0}}}`},
 	}
@@ -147,9 +147,9 @@ func TestGeminiChatStreaming(t *testing.T) {
 			geminiSSE(`{"candidates": [{"content": {"parts": [{"text": "It is"}],"role": "model"},"index": 0}],` + meta + `}`),
 			geminiSSE(`{"candidates": [{"content": {"parts": [{"text": ""}],"role": "model"},"finishReason": "STOP","index": 0}],` +
 				`"usageMetadata":{"promptTokenCount":8,"candidatesTokenCount":2,"thoughtsTokenCount":5,"totalTokenCount":15},"modelVersion":"gemini-2.5-flash","responseId":"r1"}`),
-		}, []string{
-			first,
-			gemOAFrame(`,"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]`),
+		}, []string{ // with include_usage every chunk says usage:null, as OpenAI's do
+			gemOAFrame(`,"choices":[{"index":0,"delta":{"role":"assistant","content":"It is"},"logprobs":null,"finish_reason":null}],"usage":null`),
+			gemOAFrame(`,"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null`),
 			gemOAFrame(`,"choices":[],"usage":{"prompt_tokens":8,"completion_tokens":7,"total_tokens":15,` +
 				`"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":5}}`),
 			"data: [DONE]\n\n",

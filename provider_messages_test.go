@@ -336,7 +336,7 @@ func TestMessagesOnGeminiBackend(t *testing.T) {
 		{"stream", ":streamGenerateContent", "alt=sse", true, nil, make(chan struct{}), []string{
 			anthSSE("message_start", `{"type":"message_start","message":{"id":"msg_r1","type":"message","role":"assistant","model":"gemini-2.5-flash",`+
 				`"content":[],"stop_reason":null,"stop_sequence":null,`+
-				`"usage":{"input_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":0}}}`) +
+				`"usage":{"input_tokens":8,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":0}}}`) +
 				anthSSE("content_block_start", `{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`) +
 				anthSSE("content_block_delta", `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"It is"}}`),
 			anthSSE("content_block_delta", `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" sunny."}}`) +

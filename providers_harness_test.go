@@ -146,11 +146,10 @@ var clientCredentialHeaders = []string{"Authorization", "Bearer client-secret-1"
 // (tests in this package do not run in parallel).
 func pinTranslatorClocks(t testing.TB) {
 	t.Helper()
-	oldA, oldG, oldR := anthropicNow, gemNow, gemRandHex
-	anthropicNow = func() int64 { return 1700000000 }
-	gemNow = func() int64 { return 1700000000 }
-	gemRandHex = func(n int) string { return strings.Repeat("ab", n) }
-	t.Cleanup(func() { anthropicNow, gemNow, gemRandHex = oldA, oldG, oldR })
+	oldNow, oldRand := nowUnix, randomHex
+	nowUnix = func() int64 { return 1700000000 }
+	randomHex = func(n int) string { return strings.Repeat("ab", n) }
+	t.Cleanup(func() { nowUnix, randomHex = oldNow, oldRand })
 }
 
 // postCtx sends a JSON body to Nexus with a 10-second deadline, so a

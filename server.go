@@ -137,19 +137,10 @@ func (s *server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 		Code: "unknown_url", Message: "unknown endpoint " + r.Method + " " + r.URL.Path})
 }
 
-func isMessagesPath(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/v1/messages") }
-
-// writeAPIError answers a request that never reached routing.
+// writeAPIError answers a request that never reached routing, in the
+// format of the endpoint it asked for.
 func writeAPIError(w http.ResponseWriter, r *http.Request, e *apiError) {
-	anthropicClient := isMessagesPath(r)
-	setNexusHeaders(w.Header(), routeInfo{}, requestIDFrom(r.Header))
-	setErrorHeaders(w.Header(), e)
-	w.WriteHeader(e.Status)
-	if anthropicClient {
-		w.Write(anthropicErrorBody(e))
-		return
-	}
-	w.Write(openAIErrorBody(e))
+	writeError(w, requestIDFrom(r.Header), routeInfo{}, e, clientForPath(r.URL.Path))
 }
 
 // authenticate enforces NEXUS_API_KEYS on the /v1 API. /health, /ready and

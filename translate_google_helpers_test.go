@@ -6,17 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"strings"
 	"testing"
 )
 
 // gemPin makes "created" and generated ids deterministic for one test.
 func gemPin(t testing.TB) {
 	t.Helper()
-	oldNow, oldRand := gemNow, gemRandHex
-	gemNow = func() int64 { return 1700000000 }
-	gemRandHex = func(n int) string { return strings.Repeat("ab", n) }
-	t.Cleanup(func() { gemNow, gemRandHex = oldNow, oldRand })
+	pinTranslatorClocks(t)
 }
 
 // gemCompact compacts a hand-written JSON expectation; it fails on bad JSON.
@@ -46,8 +42,8 @@ func gemWant400(t *testing.T, err error, param string) {
 
 // gemRunStream feeds raw SSE bytes through newSSEReader and a Gemini stream
 // translator and returns the client bytes, the translator and the first error.
-func gemRunStream(raw []byte, sizes []int, includeUsage bool) ([]byte, *geminiStream, error) {
-	st := newGeminiStream("gemini-fallback", includeUsage).(*geminiStream)
+func gemRunStream(raw []byte, sizes []int, includeUsage bool) ([]byte, *hubStream, error) {
+	st := newGeminiStream("gemini-fallback", includeUsage)
 	rd := newSSEReader(&splitReader{data: raw, sizes: sizes})
 	var out []byte
 	for {
