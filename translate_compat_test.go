@@ -115,7 +115,6 @@ func countBody(model string, body []byte) (int, bool) {
 	return countChatPromptTokens(model, req)
 }
 
-
 // reasoningCodec is the OpenAI codec of a backend whose models all take
 // reasoning controls (reasoning), or none.
 func reasoningCodec(reasoning bool) openAICodec {
