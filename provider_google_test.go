@@ -89,13 +89,7 @@ func TestGeminiChatNonStreaming(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			n, mock := startGemini(t, answerJSON(200, tc.answer))
 			resp := n.post(t, "/v1/chat/completions", gemToolsReq+`}`, clientCredentialHeaders...)
-			body := readAll(t, resp)
-			if want := compactWant(t, tc.want); resp.StatusCode != 200 || body != want {
-				t.Fatalf("status %d body\n got %s\nwant %s", resp.StatusCode, body, want)
-			}
-			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-				t.Errorf("Content-Type %q", ct)
-			}
+			wantJSONAnswer(t, resp, tc.want)
 			wantNexusHeaders(t, resp, "gemini", "cloud", reasonCapability, "open")
 			up := mock.onlyPost(t)
 			wantGeminiUpstream(t, up, "/v1beta/models/gemini-2.5-flash:generateContent", "")
@@ -164,14 +158,7 @@ func TestGeminiChatStreaming(t *testing.T) {
 				req = gemToolsReq + `,"stream":true,"stream_options":{"include_usage":true}}`
 			}
 			resp := postCtx(t, n, "/v1/chat/completions", req, clientCredentialHeaders...)
-			if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
-				t.Fatalf("status %d Content-Type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
-			}
-			wantNexusHeaders(t, resp, "gemini", "cloud", reasonCapability, "open")
-			body := readFirstThenRelease(t, resp, tc.want[0], gate)
-			if want := strings.Join(tc.want, ""); body != want {
-				t.Fatalf("stream\n got %q\nwant %q", body, want)
-			}
+			wantStream(t, resp, gate, tc.want, "gemini", "cloud", reasonCapability, "open")
 			up := mock.onlyPost(t)
 			wantGeminiUpstream(t, up, "/v1beta/models/gemini-2.5-flash:streamGenerateContent", "alt=sse")
 			if !jsonEqual(t, up.Body, gemToolsUpstream) {
@@ -206,15 +193,8 @@ func TestGeminiModelDiscovery(t *testing.T) {
 		`"usageMetadata":{"promptTokenCount":1,"candidatesTokenCount":1,"totalTokenCount":2},"modelVersion":"gemini-2.0-flash","responseId":"d1"}`))
 	n := startNexus(t, testConfig(googleBE("gemini", mock.URL, gemKeyEnv)), gemEnv)
 
-	h := healthOf(t, n, "gemini")
-	if h.State != "healthy" || strings.Join(h.Models, ",") != "gemini-2.5-flash,gemini-2.0-flash,gemini-embedding-001" {
-		t.Fatalf("health %+v", h)
-	}
-	gets := mock.requests(http.MethodGet)
-	if len(gets) != 2 || gets[0].Path != "/v1beta/models" || gets[0].RawQuery != "pageSize=1000" ||
-		gets[1].RawQuery != "pageSize=1000&pageToken=Ch5tb2RlbHMvZ2VtaW5pLTIuNS1mbGFzaA%3D%3D" {
-		t.Fatalf("discovery requests %+v", gets)
-	}
+	gets := wantPagedDiscovery(t, n, mock, "gemini", "gemini-2.5-flash,gemini-2.0-flash,gemini-embedding-001",
+		"/v1beta/models", "pageSize=1000", "pageSize=1000&pageToken=Ch5tb2RlbHMvZ2VtaW5pLTIuNS1mbGFzaA%3D%3D")
 	for _, g := range gets {
 		wantGeminiUpstream(t, g, "/v1beta/models", g.RawQuery)
 	}

@@ -209,23 +209,26 @@ func translateTools(out *chatRequest, tools []anthropicTool, choice *anthropicTo
 	return nil
 }
 
+// joinBlock appends a text block to buf, after a blank line when buf
+// already holds one; empty blocks add nothing.
+func joinBlock(buf *bytes.Buffer, s string) {
+	if s == "" {
+		return
+	}
+	if buf.Len() > 0 {
+		buf.WriteString(blockSeparator)
+	}
+	buf.WriteString(s)
+}
+
 // systemText appends system text (a string or text blocks) to buf, blocks
 // joined with blank lines; where names it in errors.
 func systemText(buf *bytes.Buffer, raw rawJSON, where string) error {
-	add := func(s string) {
-		if s == "" {
-			return
-		}
-		if buf.Len() > 0 {
-			buf.WriteString(blockSeparator)
-		}
-		buf.WriteString(s)
-	}
 	switch raw.kind() {
 	case 0, 'n':
 		return nil
 	case '"':
-		add(raw.str())
+		joinBlock(buf, raw.str())
 		return nil
 	case '[':
 	default:
@@ -239,7 +242,7 @@ func systemText(buf *bytes.Buffer, raw rawJSON, where string) error {
 		if b.Type != "text" {
 			return errInvalid("system", "%s.%d: content block type %s is not supported in system", where, i, quote(b.Type))
 		}
-		add(b.Text)
+		joinBlock(buf, b.Text)
 	}
 	return nil
 }
@@ -339,12 +342,7 @@ func appendAssistantTurn(out []chatMessage, i int, blocks []anthropicBlock) ([]c
 		b, at := &blocks[j], blockPath{i, j}
 		switch b.Type {
 		case "text":
-			if b.Text != "" {
-				if text.Len() > 0 {
-					text.WriteString(blockSeparator)
-				}
-				text.WriteString(b.Text)
-			}
+			joinBlock(&text, b.Text)
 		case "tool_use":
 			call, err := toolCallOf(at, b)
 			if err != nil {
@@ -407,12 +405,7 @@ func toolResultMessage(at blockPath, b *anthropicBlock) (chatMessage, []contentP
 			c := &inner[k]
 			switch c.Type {
 			case "text":
-				if c.Text != "" {
-					if text.Len() > 0 {
-						text.WriteString(blockSeparator)
-					}
-					text.WriteString(c.Text)
-				}
+				joinBlock(&text, c.Text)
 			case "image", "document":
 				p, err := mediaPart(at, c)
 				if err != nil {

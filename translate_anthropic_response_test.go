@@ -79,12 +79,7 @@ func TestOpenAIResponseFromAnthropic(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, u, err := openAIResponseFromAnthropic([]byte(tc.in))
-			if err != nil {
-				t.Fatalf("err = %v", err)
-			}
-			if got, want := string(out), anthCompact(t, tc.want); got != want {
-				t.Errorf("body\n got %s\nwant %s", got, want)
-			}
+			wantTranslated(t, out, err, tc.want)
 			if u != tc.u {
 				t.Errorf("usage = %+v, want %+v", u, tc.u)
 			}

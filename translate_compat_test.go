@@ -7,6 +7,8 @@
 // checks.
 package main
 
+import "testing"
+
 // hubStream runs one translated stream the way the proxy does.
 type hubStream struct {
 	*translatedStream
@@ -122,4 +124,16 @@ func reasoningCodec(reasoning bool) openAICodec {
 		return openAICodec{}
 	}
 	return openAICodec{reasoningModel: func(string) bool { return true }}
+}
+
+// wantTranslated fails unless a translation succeeded and wrote the compact
+// form of want.
+func wantTranslated(t *testing.T, out []byte, err error, want string) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("err = %v", err)
+	}
+	if w := compactWant(t, want); string(out) != w {
+		t.Fatalf("body\n got %s\nwant %s", out, w)
+	}
 }

@@ -41,7 +41,7 @@ func TestGeminiEmbedRequestFromOpenAI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := gemCompact(t, tc.want); string(out) != want {
+			if want := compactWant(t, tc.want); string(out) != want {
 				t.Fatalf("\n got: %s\nwant: %s", out, want)
 			}
 		})
@@ -80,7 +80,7 @@ func TestOpenAIEmbeddingsFromGemini(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := gemCompact(t, `{"object":"list","data":[
+	want := compactWant(t, `{"object":"list","data":[
 		{"object":"embedding","index":0,"embedding":[0.013168523,-0.008711934,1e-05]},
 		{"object":"embedding","index":1,"embedding":[0.5,0.25]}],
 		"model":"text-embedding-004","usage":{"prompt_tokens":0,"total_tokens":0}}`)

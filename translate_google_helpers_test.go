@@ -2,8 +2,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"testing"
@@ -13,16 +11,6 @@ import (
 func gemPin(t testing.TB) {
 	t.Helper()
 	pinTranslatorClocks(t)
-}
-
-// gemCompact compacts a hand-written JSON expectation; it fails on bad JSON.
-func gemCompact(t testing.TB, s string) string {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, []byte(s)); err != nil {
-		t.Fatalf("bad expectation JSON: %v\n%s", err, s)
-	}
-	return buf.String()
 }
 
 // gemWant400 asserts err is a 400 invalid_request_error for param.

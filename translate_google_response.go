@@ -17,7 +17,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 )
@@ -147,25 +146,4 @@ func geminiErrorMessage(body []byte) (code int, status, message string, ok bool)
 		return 0, "", "", false
 	}
 	return e.Code, e.Status, e.Message, true
-}
-
-// gemStreamError turns an in-stream Google error into an *apiError.
-func gemStreamError(e *gemErrorBody) *apiError {
-	st := http.StatusBadGateway
-	switch e.Status {
-	case "RESOURCE_EXHAUSTED":
-		st = http.StatusTooManyRequests
-	case "INVALID_ARGUMENT":
-		st = http.StatusBadRequest
-	case "UNAVAILABLE":
-		st = http.StatusServiceUnavailable
-	}
-	msg := e.Message
-	if msg == "" {
-		msg = "Gemini stream error"
-		if e.Status != "" {
-			msg += ": " + e.Status
-		}
-	}
-	return &apiError{Status: st, Type: errorTypeForStatus(st), Message: msg}
 }

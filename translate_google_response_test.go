@@ -92,12 +92,7 @@ func TestOpenAIResponseFromGemini(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			gemPin(t)
 			out, u, err := openAIResponseFromGemini([]byte(tc.in), "fallback-model")
-			if err != nil {
-				t.Fatalf("unexpected error: %v", err)
-			}
-			if want := gemCompact(t, tc.want); string(out) != want {
-				t.Fatalf("body mismatch\n got: %s\nwant: %s", out, want)
-			}
+			wantTranslated(t, out, err, tc.want)
 			if u != tc.u {
 				t.Fatalf("usage = %+v, want %+v", u, tc.u)
 			}

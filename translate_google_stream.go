@@ -20,6 +20,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"net/http"
 	"strconv"
 )
 
@@ -191,4 +192,25 @@ func (d *googleDecoder) end(out []chatChunk) ([]chatChunk, bool) {
 	}
 	d.u.HasOutput = d.u.HasInput // the last usage seen is the final one
 	return out, true
+}
+
+// gemStreamError turns an in-stream Google error into an *apiError.
+func gemStreamError(e *gemErrorBody) *apiError {
+	st := http.StatusBadGateway
+	switch e.Status {
+	case "RESOURCE_EXHAUSTED":
+		st = http.StatusTooManyRequests
+	case "INVALID_ARGUMENT":
+		st = http.StatusBadRequest
+	case "UNAVAILABLE":
+		st = http.StatusServiceUnavailable
+	}
+	msg := e.Message
+	if msg == "" {
+		msg = "Gemini stream error"
+		if e.Status != "" {
+			msg += ": " + e.Status
+		}
+	}
+	return &apiError{Status: st, Type: errorTypeForStatus(st), Message: msg}
 }

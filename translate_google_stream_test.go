@@ -31,7 +31,7 @@ func gemCompactString(s string) string {
 func gemFrames(t *testing.T, done bool, frames ...string) string {
 	var sb strings.Builder
 	for _, f := range frames {
-		sb.WriteString("data: " + gemCompact(t, f) + "\n\n")
+		sb.WriteString("data: " + compactWant(t, f) + "\n\n")
 	}
 	if done {
 		sb.WriteString("data: [DONE]\n\n")

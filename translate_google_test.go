@@ -158,12 +158,7 @@ func TestGeminiRequestFromOpenAI(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, stream, err := geminiRequestFromOpenAI([]byte(tc.in))
-			if err != nil {
-				t.Fatalf("unexpected error: %v", err)
-			}
-			if want := gemCompact(t, tc.want); string(out) != want {
-				t.Fatalf("body mismatch\n got: %s\nwant: %s", out, want)
-			}
+			wantTranslated(t, out, err, tc.want)
 			if stream != tc.stream {
 				t.Fatalf("stream = %v, want %v", stream, tc.stream)
 			}

@@ -4,21 +4,10 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 )
-
-// compactJSON compacts a hand-written expected JSON document.
-func compactJSON(t *testing.T, s string) string {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, []byte(s)); err != nil {
-		t.Fatalf("bad expected JSON %q: %v", s, err)
-	}
-	return buf.String()
-}
 
 // wantAPIError asserts err is a 400 invalid_request_error with message msg.
 func wantAPIError(t *testing.T, err error, status int, msg string) {
@@ -211,7 +200,7 @@ func TestOpenAIRequestFromMessagesGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := compactJSON(t, tt.want); string(got) != want {
+			if want := compactWant(t, tt.want); string(got) != want {
 				t.Fatalf("got\n%s\nwant\n%s", got, want)
 			}
 		})
