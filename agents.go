@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 )
 
 // opKind is the inbound API being served.
@@ -25,11 +26,12 @@ const (
 	opChat opKind = iota
 	opCompletions
 	opEmbeddings
-	opMessages // Anthropic Messages API inbound
+	opMessages  // Anthropic Messages API inbound
+	opResponses // OpenAI Responses API inbound
 	opCount
 )
 
-var opPaths = [opCount]string{"/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/messages"}
+var opPaths = [opCount]string{"/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/messages", "/v1/responses"}
 
 // inbound is a parsed client request; body is the exact bytes received.
 type inbound struct {
@@ -84,11 +86,15 @@ type exchange struct {
 	// passthrough relay to count the completion text if the stream reports
 	// no usage (translated streams always report it).
 	relay func(countModel string) streamRelay
-	// prompt (or promptBody, an OpenAI request body) is the request whose
-	// prompt tokens Nexus counts for a stream's cost estimate, when the
-	// provider reports none up front.
-	prompt     *chatRequest
-	promptBody []byte
+	// prompt (or promptBody, a client request read with promptCodec, the
+	// OpenAI chat format when nil) is the request whose prompt tokens Nexus
+	// counts for a stream's cost estimate, when the provider reports none up
+	// front.
+	prompt      *chatRequest
+	promptBody  []byte
+	promptCodec clientCodec
+	// header holds answer headers the exchange adds (X-Nexus-Tools-Dropped).
+	header http.Header
 }
 
 // agent is one backend kind.
@@ -140,13 +146,17 @@ func translated(ctx context.Context, in *inbound, model, url string, codec provi
 		return nil, err
 	}
 	client := in.client()
-	ex := &exchange{req: req, translated: true, answer: func(b []byte) ([]byte, usage, bool, error) {
+	var header http.Header
+	if len(hub.Dropped) > 0 {
+		header = http.Header{hdrToolsDropped: {strings.Join(hub.Dropped, ", ")}}
+	}
+	ex := &exchange{req: req, translated: true, header: header, answer: func(b []byte) ([]byte, usage, bool, error) {
 		c, err := codec.response(b, model)
 		if err != nil {
 			return nil, usage{}, false, err
 		}
 		u, ok := c.usage()
-		out, err := client.response(c)
+		out, err := client.response(in, c)
 		return out, u, ok, err
 	}}
 	if in.stream {

@@ -92,7 +92,7 @@ func (b *backend) servesOp(op opKind, model string) bool {
 		return true // the kind does not split chat and embedding models
 	}
 	switch op {
-	case opChat, opMessages:
+	case opChat, opMessages, opResponses:
 		if ml.chat != nil {
 			_, ok := ml.chat[model]
 			return ok

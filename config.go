@@ -64,6 +64,10 @@ type BackendConfig struct {
 	Priority      int    // lower is preferred
 	MaxConcurrent int    // 0 = unlimited
 	Models        []string
+	// Responses is how /v1/responses reaches the backend: "native" (it
+	// serves the Responses API itself), "translate" (through the hub), or ""
+	// for the kind's default.
+	Responses string
 }
 
 // Policy tightens requirements for models matching a glob pattern.

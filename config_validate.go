@@ -115,6 +115,12 @@ func (v *configValidator) backend(label string, b BackendConfig) {
 	v.check(b.Tier >= 1 && b.Tier <= 5, at("tier"), "%d is out of range 1..5", b.Tier)
 	v.check(b.Priority >= 0, at("priority"), "must be 0 or more (lower is preferred), got %d", b.Priority)
 	v.check(b.MaxConcurrent >= 0, at("max_concurrent"), "must be 0 or more (0 = unlimited), got %d", b.MaxConcurrent)
+	v.check(b.Responses == "" || b.Responses == "native" || b.Responses == "translate", at("responses"),
+		"%s is not one of native, translate", quoteValue(b.Responses))
+	if p := providers[b.Type]; p != nil && b.Responses == "native" {
+		v.check(p.canServeResponses, at("responses"), "native needs a server that speaks the Responses API itself; "+
+			"type %q is always translated", b.Type)
+	}
 	v.check(b.Models == nil || len(b.Models) > 0, at("models"),
 		"is empty; list at least one model, or leave models out to discover them")
 	v.modelList(at("models"), "", b.Models)

@@ -56,6 +56,9 @@ type chatRequest struct {
 	// ThinkingBudget is an Anthropic client's thinking budget in tokens.
 	// It is not OpenAI wire: a provider with a reasoning control maps it.
 	ThinkingBudget int `json:"-"`
+	// Dropped names the hosted tools a Responses client offered that a
+	// translated backend cannot run (answered in X-Nexus-Tools-Dropped).
+	Dropped []string `json:"-"`
 }
 
 type streamOptions struct {

@@ -88,6 +88,8 @@ func parseInbound(op opKind, body []byte, h http.Header) (*inbound, error) {
 		if f.prompt == 0 {
 			return nil, errInvalid("prompt", "prompt is required")
 		}
+	case opResponses:
+		in.includeUsage = false // Responses streams always end with their usage
 	}
 	return in, nil
 }

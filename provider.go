@@ -31,9 +31,20 @@ type provider struct {
 	agent         agent
 	// codec is the kind's wire format, as the hub's translators see it.
 	codec providerCodec
+	// canServeResponses: a backend of this kind may serve /v1/responses
+	// itself (the "responses" option); nativeResponses: it does by default.
+	canServeResponses, nativeResponses bool
 	// countTokens, when set, builds the upstream call that answers
 	// /v1/messages/count_tokens exactly.
 	countTokens func(ctx context.Context, b *backend, in *inbound, model string) (*http.Request, error)
+}
+
+// nativeResponses reports whether b gets /v1/responses requests as they are.
+func nativeResponses(b *backend) bool {
+	if b.cfg.Responses != "" {
+		return b.cfg.Responses == "native"
+	}
+	return b.kind.nativeResponses
 }
 
 // providers holds every registered kind by type; filled by init functions.

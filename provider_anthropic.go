@@ -92,7 +92,9 @@ func anthropicModelIDs(body []byte) (ids []string, hasMore bool, lastID string, 
 	return ids, v.HasMore, v.LastID, nil
 }
 
-func (anthropicAgent) supports(op opKind) bool { return op == opChat || op == opMessages }
+func (anthropicAgent) supports(op opKind) bool {
+	return op == opChat || op == opMessages || op == opResponses
+}
 
 func (anthropicAgent) build(ctx context.Context, b *backend, in *inbound, model string) (*exchange, error) {
 	u := b.cfg.URL + "/v1/messages"

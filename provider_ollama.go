@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	registerProvider(&provider{typ: "ollama", order: 1, agent: ollamaAgent{}, codec: openAICodec{}})
+	registerProvider(&provider{typ: "ollama", order: 1, agent: ollamaAgent{}, codec: openAICodec{}, canServeResponses: true})
 }
 
 // ollamaAgent is the OpenAI-compatible agent with Ollama's discovery.

@@ -23,9 +23,10 @@ import (
 func init() {
 	codec := openAICodec{reasoningModel: openAIReasoningModel}
 	registerProvider(&provider{typ: "openai", order: 1, cloud: true, defaultURL: "https://api.openai.com/v1",
-		keyEnvExample: "OPENAI_API_KEY", zeroConfigEnv: []string{"OPENAI_API_KEY"}, agent: openAIAgent{}, codec: codec})
+		keyEnvExample: "OPENAI_API_KEY", zeroConfigEnv: []string{"OPENAI_API_KEY"}, agent: openAIAgent{}, codec: codec,
+		canServeResponses: true, nativeResponses: true})
 	for i, typ := range []string{"vllm", "llamacpp", "lmstudio", "exo", "generic"} {
-		registerProvider(&provider{typ: typ, order: 2 + i, agent: openAIAgent{}, codec: openAICodec{}})
+		registerProvider(&provider{typ: typ, order: 2 + i, agent: openAIAgent{}, codec: openAICodec{}, canServeResponses: true})
 	}
 }
 
@@ -83,11 +84,18 @@ func (openAIAgent) build(ctx context.Context, b *backend, in *inbound, model str
 	base := openAIBase(b)
 	var ex *exchange
 	var err error
-	if in.op == opMessages {
+	switch {
+	case in.op == opResponses && nativeResponses(b):
+		ex, err = passthrough(ctx, in, model, base+"/responses", responsesUsageFromBody,
+			func(string) streamRelay { return &responsesPassthrough{} })
+		if err == nil {
+			ex.promptBody, ex.promptCodec = in.body, responsesClient{}
+		}
+	case in.op == opMessages || in.op == opResponses:
 		if ex, err = translated(ctx, in, model, base+"/chat/completions", b.kind.codec); err == nil {
 			ex.prompt = in.hub
 		}
-	} else {
+	default:
 		ex, err = passthrough(ctx, in, model, base+strings.TrimPrefix(opPaths[in.op], "/v1"), openAIUsageFromBody,
 			func(countModel string) streamRelay { return &openAIPassthrough{countModel: countModel} })
 		if err == nil && in.op == opChat {
@@ -172,3 +180,63 @@ func (p *openAIPassthrough) usage() usage {
 	}
 	return u
 }
+
+// responsesPassthrough relays a Responses event stream as it is, reading
+// the usage of its last event (response.completed or .incomplete) and
+// failing over when the first event is an error.
+type responsesPassthrough struct {
+	u      usage
+	done   bool
+	events int
+}
+
+func (p *responsesPassthrough) event(dst []byte, ev streamEvent) ([]byte, error) {
+	p.events++
+	typ := string(ev.Name)
+	if typ == "" { // servers that leave the type to the data
+		var v struct {
+			Type string `json:"type"`
+		}
+		json.Unmarshal(ev.Data, &v)
+		typ = v.Type
+	}
+	switch typ {
+	case "response.completed", "response.incomplete":
+		var v struct {
+			Response struct {
+				Usage *responsesUsage `json:"usage"`
+			} `json:"response"`
+		}
+		if json.Unmarshal(ev.Data, &v) == nil && v.Response.Usage != nil {
+			p.u = v.Response.Usage.toUsage()
+		}
+		p.done = true
+	case "response.failed", "error":
+		if p.events == 1 { // nothing reached the client yet: fail over
+			var v struct {
+				Message  string `json:"message"`
+				Response struct {
+					Error struct {
+						Message string `json:"message"`
+					} `json:"error"`
+				} `json:"response"`
+			}
+			json.Unmarshal(ev.Data, &v)
+			msg := v.Message + v.Response.Error.Message
+			if msg == "" {
+				msg = "the backend failed the response"
+			}
+			return dst, &apiError{Status: http.StatusBadGateway, Type: "api_error", Message: msg}
+		}
+		p.done = p.done || typ == "response.failed"
+	}
+	return append(dst, ev.Raw...), nil
+}
+
+func (p *responsesPassthrough) end(dst []byte) ([]byte, bool) { return dst, p.done }
+
+func (p *responsesPassthrough) fail(dst []byte, e *apiError) []byte {
+	return append(dst, responsesClient{}.errorEvent(e)...)
+}
+
+func (p *responsesPassthrough) usage() usage { return p.u }

@@ -270,7 +270,7 @@ func (s *server) attempt(ctx context.Context, c *call, b *backend) (*apiError, b
 	}
 	c.b, c.ex, c.ctx, c.actx, c.cancel, c.resp, c.pc = b, ex, ctx, actx, cancel, nil, nil
 	if c.in.stream && !b.local && (ex.prompt != nil || ex.promptBody != nil) {
-		c.pc = startPromptCount(c.rl.served, ex.prompt, ex.promptBody) // overlaps the upstream call
+		c.pc = startPromptCount(c.rl.served, ex.prompt, ex.promptBody, ex.promptCodec) // overlaps the upstream call
 	}
 	c.firstByte = time.AfterFunc(c.reg.cfg.Timeouts.FirstByte, func() { cancel(errFirstByte) })
 	defer c.firstByte.Stop()
@@ -371,6 +371,7 @@ func (s *server) relayBody(a *call) (*apiError, bool) {
 	recordResult(s.log, b, false)
 	rl.use = u
 	setNexusHeaders(h, rl.ri, rl.id)
+	copyHeader(h, ex.header)
 	if ok && !b.local {
 		a.setCost(u)
 		if rl.hasCost {

@@ -111,6 +111,7 @@ func (s *server) handler() http.Handler {
 	mux.Handle("POST /v1/embeddings", s.proxyHandler(opEmbeddings))
 	mux.Handle("POST /v1/messages", s.proxyHandler(opMessages))
 	mux.HandleFunc("POST /v1/messages/count_tokens", s.handleCountTokens)
+	mux.Handle("POST /v1/responses", s.proxyHandler(opResponses))
 	mux.HandleFunc("GET /v1/models", s.handleModels)
 	mux.HandleFunc("GET /v1/models/{id...}", s.handleModel)
 	mux.HandleFunc("GET /health", s.handleHealth)

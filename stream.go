@@ -58,6 +58,7 @@ func (s *server) relayStream(a *call) (*apiError, bool) {
 	}
 	h.Set("Cache-Control", "no-cache")
 	setNexusHeaders(h, rl.ri, rl.id)
+	copyHeader(h, ex.header)
 	if priced {
 		if in := s.inputUsage(a, relay); in.HasInput {
 			a.setCost(in)

@@ -133,10 +133,11 @@ type promptCount struct {
 }
 
 // startPromptCount starts counting the prompt tokens of req (or, when req
-// is nil, of the OpenAI request body, decoded in the counting goroutine so it
-// stays off the request path) for model, and returns at once; nil when the
-// model has no encoding. Neither may be modified until the count is done.
-func startPromptCount(model string, req *chatRequest, body []byte) *promptCount {
+// is nil, of the client's request body, read with codec — OpenAI chat when
+// nil — in the counting goroutine, so it stays off the request path) for
+// model, and returns at once; nil when the model has no encoding. Neither
+// may be modified until the count is done.
+func startPromptCount(model string, req *chatRequest, body []byte, codec clientCodec) *promptCount {
 	enc := lookupEncoding(model)
 	if enc == nil {
 		return nil
@@ -150,7 +151,10 @@ func startPromptCount(model string, req *chatRequest, body []byte) *promptCount 
 			}
 		}()
 		if req == nil {
-			req, _ = decodeChatRequest(body)
+			if codec == nil {
+				codec = openAIClient{}
+			}
+			req, _ = codec.request(body)
 		}
 		p.n, p.ok = countChatPrompt(enc, req, &p.abandon)
 	}()

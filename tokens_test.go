@@ -182,7 +182,7 @@ func TestCountTextTokens(t *testing.T) {
 
 func TestPromptCount(t *testing.T) {
 	body := []byte(`{"model":"gpt-4o","messages":` + cookbookMessages + `}`)
-	p := startPromptCount("gpt-4o", nil, body)
+	p := startPromptCount("gpt-4o", nil, body, nil)
 	if p == nil {
 		t.Fatal("nil promptCount for gpt-4o")
 	}
@@ -192,7 +192,7 @@ func TestPromptCount(t *testing.T) {
 	if n, ok := p.wait(context.Background()); !ok || n != 124 { // done: repeatable
 		t.Errorf("second wait = %d, %v; want 124", n, ok)
 	}
-	if p := startPromptCount("claude-sonnet-4-5", nil, body); p != nil {
+	if p := startPromptCount("claude-sonnet-4-5", nil, body, nil); p != nil {
 		t.Error("promptCount started for a model without an encoding")
 	}
 	var nilCount *promptCount
@@ -204,7 +204,7 @@ func TestPromptCount(t *testing.T) {
 func TestPromptCountWaitCanceled(t *testing.T) {
 	big := strings.Repeat("word ", 100_000)
 	body, _ := json.Marshal(map[string]any{"messages": []map[string]string{{"role": "user", "content": big}}})
-	p := startPromptCount("gpt-4o", nil, body)
+	p := startPromptCount("gpt-4o", nil, body, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, ok := p.wait(ctx); ok {
@@ -279,7 +279,7 @@ func TestChildLazy(t *testing.T) {
 	countBody("claude-3-5-sonnet-20241022", body)
 	countTextTokens("gemini-2.5-pro", "hi")
 	encodingForModel("gpt-4o") // naming an encoding does not load it
-	if p := startPromptCount("llama3.2:3b", nil, body); p != nil {
+	if p := startPromptCount("llama3.2:3b", nil, body, nil); p != nil {
 		t.Fatal("promptCount for a local model")
 	}
 	if n := loadedEncodings.Load(); n != 0 {

@@ -27,8 +27,8 @@ type clientCodec interface {
 	// request reads a client's request body into the hub; what is malformed
 	// or cannot be expressed is a 400 *apiError.
 	request(body []byte) (*chatRequest, error)
-	// response writes a completion as the client's answer body.
-	response(c *chatCompletion) ([]byte, error)
+	// response writes a completion as the client's answer to in.
+	response(in *inbound, c *chatCompletion) ([]byte, error)
 	// stream starts the client's side of one translated stream; model is
 	// reported when the provider does not name one.
 	stream(in *inbound, model string) streamEncoder

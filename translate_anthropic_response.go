@@ -75,7 +75,7 @@ func (anthropicCodec) response(body []byte, model string) (*chatCompletion, erro
 	return c, nil
 }
 
-func (anthropicClient) response(c *chatCompletion) ([]byte, error) {
+func (anthropicClient) response(_ *inbound, c *chatCompletion) ([]byte, error) {
 	if len(c.Choices) == 0 {
 		return nil, errNoChoices
 	}

@@ -92,7 +92,7 @@ func answer(p providerCodec, c clientCodec, body []byte, model string) ([]byte, 
 		return nil, usage{}, err
 	}
 	u, _ := comp.usage()
-	out, err := c.response(comp)
+	out, err := c.response(&inbound{}, comp)
 	return out, u, err
 }
 

@@ -25,7 +25,7 @@ type openAIClient struct{}
 
 func (openAIClient) request(body []byte) (*chatRequest, error) { return decodeChatRequest(body) }
 
-func (openAIClient) response(c *chatCompletion) ([]byte, error) {
+func (openAIClient) response(_ *inbound, c *chatCompletion) ([]byte, error) {
 	for i := range c.Choices {
 		if m := &c.Choices[i].Message; len(m.ToolCalls) > 0 && m.Content.absent() {
 			m.Content = chatContent{Null: true} // OpenAI's shape for a turn that only calls tools
