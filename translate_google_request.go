@@ -21,8 +21,9 @@
 //     without one gets Gemini's documented placeholder on its first call, so
 //     Gemini 3 accepts histories from any source.
 //   - reasoning_effort maps to thinkingConfig as Gemini's own OpenAI endpoint
-//     does (none 0, minimal/low 1024, medium 8192, high 24576 tokens) and
-//     asks for thought summaries, which come back as reasoning.
+//     does (none 0, minimal/low 1024, medium 8192, high 24576 tokens;
+//     xhigh, which Codex sends, 32768, Gemini's largest budget) and asks for
+//     thought summaries, which come back as reasoning.
 //   - parallel_tool_calls, user, metadata, store, service_tier, prediction
 //     and stream_options are accepted and ignored, as are unknown fields.
 package main
@@ -301,7 +302,7 @@ func gemGeneration(in *chatRequest) (*gemGenConfig, error) {
 		}
 	}
 	if in.ReasoningEffort != "" {
-		budget, ok := map[string]int64{"none": 0, "minimal": 1024, "low": 1024, "medium": 8192, "high": 24576}[in.ReasoningEffort]
+		budget, ok := map[string]int64{"none": 0, "minimal": 1024, "low": 1024, "medium": 8192, "high": 24576, "xhigh": 32768}[in.ReasoningEffort]
 		if !ok {
 			return nil, errInvalid("reasoning_effort", "reasoning_effort %s is not supported by Gemini backends", quote(in.ReasoningEffort))
 		}
