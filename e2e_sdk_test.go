@@ -1,8 +1,10 @@
 // e2e_sdk_test.go: end-to-end checks with the official OpenAI and Anthropic
 // SDKs (Node) as real clients of an in-process Nexus in front of three mock
 // providers: an OpenAI-compatible local server, Anthropic Messages, and
-// Gemini. The checks themselves live in scripts/e2e/*.mjs; this test starts
-// everything on 127.0.0.1 and runs them.
+// Gemini (plus, for the Responses API passthrough, an OpenAI backend that
+// serves it: e2e_responses_test.go). The checks themselves live in
+// scripts/e2e/*.mjs; this test starts everything on 127.0.0.1 and runs
+// them. How the mocks use tools is in e2e_tools_test.go.
 package main
 
 import (
@@ -20,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -171,6 +174,9 @@ func e2eOpenAIMock(t *testing.T) *e2eMock {
 				e2eWriteJSON(w, 400, map[string]any{"error": map[string]any{"message": fmt.Sprintf("mock: bad request (model %q, err %v)", req.Model, err), "type": "invalid_request_error"}})
 				return
 			}
+			if e2eChatTurn(w, r, body, e2eToolCall{"call_e2e_1", "get_weather", `{"location": "Paris", "unit": "celsius"}`}) {
+				return // tool calls and answers to tool results (e2e_tools_test.go)
+			}
 			switch {
 			case req.Stream && len(req.Tools) > 0:
 				// A tool call whose arguments arrive in fragments.
@@ -193,10 +199,6 @@ func e2eOpenAIMock(t *testing.T) *e2eMock {
 				e2eWriteSSE(w, r, frames)
 			default:
 				answer := "local says: " + e2eLastUserText(req.Messages)
-				if n := len(req.Messages); n > 0 && req.Messages[n-1].Role == "tool" {
-					// Echo the tool result so the client can see it arrived as an OpenAI tool message.
-					answer = "tool " + req.Messages[n-1].ToolCallID + " said " + e2eTextOf(req.Messages[n-1].Content)
-				}
 				e2eWriteJSON(w, 200, map[string]any{
 					"id": "chatcmpl-e2e", "object": "chat.completion", "created": 1700000000, "model": "llama-e2e",
 					"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
@@ -277,6 +279,9 @@ func e2eAnthropicMock(t *testing.T) *e2eMock {
 					"type": "invalid_request_error", "message": fmt.Sprintf("mock: bad request (model %q, max_tokens %d)", req.Model, req.MaxTokens)}})
 				return
 			}
+			if e2eAnthropicTurn(w, r, body, e2eToolCall{"toolu_e2e_01", "get_weather", `{"location": "San Francisco, CA", "unit": "fahrenheit"}`}) {
+				return // tool calls and answers to tool results (e2e_tools_test.go)
+			}
 			switch {
 			case req.Stream && len(req.Tools) > 0:
 				frames := []string{
@@ -311,6 +316,10 @@ func e2eAnthropicMock(t *testing.T) *e2eMock {
 		}
 	})
 }
+
+// e2eGeminiWeather is the Gemini mock's get_weather call (Gemini calls carry
+// no id).
+var e2eGeminiWeather = e2eToolCall{"", "get_weather", `{"location": "Tokyo", "unit": "celsius"}`}
 
 // e2eGeminiMock speaks the Gemini API for gemini-e2e (chat) and
 // gemini-embed-e2e (embeddings).
@@ -347,6 +356,9 @@ func e2eGeminiMock(t *testing.T) *e2eMock {
 				gerr(w, 400, "INVALID_ARGUMENT", "mock: contents required")
 				return
 			}
+			if e2eGeminiTurn(w, r, body, true, e2eGeminiWeather) {
+				return // tool calls and answers to tool results (e2e_tools_test.go)
+			}
 			if len(req.Tools) > 0 { // Gemini sends a function call whole
 				e2eWriteSSE(w, r, []string{"data: " + e2eJSON(map[string]any{"candidates": []any{map[string]any{
 					"content": map[string]any{"role": "model", "parts": []any{map[string]any{"functionCall": map[string]any{
@@ -357,6 +369,9 @@ func e2eGeminiMock(t *testing.T) *e2eMock {
 			}
 			e2eWriteSSE(w, r, []string{chunk("Gemini", "", 1), chunk(" streams", "", 2), chunk(" text", "STOP", 3)})
 		case r.Method == "POST" && r.URL.Path == "/v1beta/models/gemini-e2e:generateContent":
+			if e2eGeminiTurn(w, r, body, false, e2eGeminiWeather) {
+				return
+			}
 			e2eWriteJSON(w, 200, map[string]any{"candidates": []any{map[string]any{
 				"content":      map[string]any{"role": "model", "parts": []any{map[string]any{"text": "Gemini answers"}}},
 				"finishReason": "STOP", "index": 0}},
@@ -411,42 +426,27 @@ func TestE2ESDKs(t *testing.T) {
 	local := e2eOpenAIMock(t)
 	claude := e2eAnthropicMock(t)
 	gemini := e2eGeminiMock(t)
-	cfg := testConfig(
-		localBE("local", local.URL),
-		BackendConfig{Name: "claude", Type: "anthropic", URL: claude.URL, APIKeyEnv: "E2E_ANTHROPIC_KEY",
-			Zone: "open", Tier: 5, Priority: 100},
-		BackendConfig{Name: "gemini", Type: "google", URL: gemini.URL, APIKeyEnv: "E2E_GEMINI_KEY",
-			Zone: "open", Tier: 4, Priority: 100},
+	fixture := newE2ENativeFixture()
+	native := e2eNativeResponsesMock(t, fixture)
+	nativeBE := cloudBE("native", native.URL+"/v1", "E2E_OPENAI_KEY", "gpt-e2e")
+	nativeBE.Responses = "native"
+	cfg := e2eConfig(local, claude, gemini,
 		// A cloud backend whose key variable is unset: unhealthy without any
 		// network call, so its model answers 503 with a context.
 		cloudBE("offline", "http://127.0.0.1:1/v1", "E2E_UNSET_KEY", "gpt-offline"),
+		nativeBE,
 	)
 	cfg.Aliases["fast"] = "llama-e2e"
 	cfg.Pricing["claude-e2e"] = Price{InputPerMTok: 3, OutputPerMTok: 15}
-	nx := startNexus(t, cfg, map[string]string{
-		"NEXUS_API_KEYS":    e2eClientKey,
-		"E2E_ANTHROPIC_KEY": e2eAnthropicKey,
-		"E2E_GEMINI_KEY":    e2eGeminiKey,
-	})
-	for _, b := range nx.s.reg.Load().backends {
-		want := stateHealthy
-		if b.cfg.Name == "offline" {
-			want = stateUnhealthy
-		}
-		if b.state.Load() != want {
-			t.Fatalf("backend %s is %s (%s) after start-up; want %s", b.cfg.Name, b.stateName(), b.reasonText(), stateNames[want])
-		}
-	}
+	cfg.Pricing["gpt-e2e"] = Price{InputPerMTok: 2, CachedInputPerMTok: ptrFloat(0.5), OutputPerMTok: 8}
+	nx := startE2ENexus(t, cfg, "offline")
 
-	for _, script := range []string{"openai.mjs", "anthropic.mjs"} {
+	nativeJSON := "NEXUS_E2E_NATIVE=" + e2eJSON(fixture)
+	for _, script := range []string{"openai.mjs", "anthropic.mjs", "responses.mjs"} {
 		t.Run(strings.TrimSuffix(script, ".mjs"), func(t *testing.T) {
-			out, err := runE2EScript(dir, script, nx.URL)
+			out, err := runE2EScript(dir, script, nx.URL, nativeJSON)
 			if err != nil {
-				logs := nx.logs.String()
-				if len(logs) > 16<<10 {
-					logs = "…" + logs[len(logs)-16<<10:]
-				}
-				t.Fatalf("node %s failed: %v\n%s\n--- nexus log (tail) ---\n%s", script, err, out, logs)
+				t.Fatalf("node %s failed: %v\n%s\n--- nexus log (tail) ---\n%s", script, err, out, e2eTail(nx.logs.String()))
 			}
 			t.Logf("node %s:\n%s", script, out)
 		})
@@ -454,7 +454,46 @@ func TestE2ESDKs(t *testing.T) {
 
 	// Whatever the SDKs sent, no backend ever saw the client's key, and no
 	// key ever appeared in Nexus's log.
-	for name, m := range map[string]*e2eMock{"local": local, "claude": claude, "gemini": gemini} {
+	e2eCheckKeys(t, nx, map[string]*e2eMock{"local": local, "claude": claude, "gemini": gemini, "native": native})
+}
+
+// e2eConfig is Nexus in front of the three e2e mocks (and more backends).
+func e2eConfig(local, claude, gemini *e2eMock, more ...BackendConfig) *Config {
+	return testConfig(append([]BackendConfig{
+		localBE("local", local.URL),
+		{Name: "claude", Type: "anthropic", URL: claude.URL, APIKeyEnv: "E2E_ANTHROPIC_KEY",
+			Zone: "open", Tier: 5, Priority: 100},
+		{Name: "gemini", Type: "google", URL: gemini.URL, APIKeyEnv: "E2E_GEMINI_KEY",
+			Zone: "open", Tier: 4, Priority: 100},
+	}, more...)...)
+}
+
+// startE2ENexus starts Nexus with cfg and the e2e keys, and checks that every
+// backend but those named unhealthy is healthy.
+func startE2ENexus(t *testing.T, cfg *Config, unhealthy ...string) *testNexus {
+	nx := startNexus(t, cfg, map[string]string{
+		"NEXUS_API_KEYS":    e2eClientKey,
+		"E2E_ANTHROPIC_KEY": e2eAnthropicKey,
+		"E2E_GEMINI_KEY":    e2eGeminiKey,
+		"E2E_OPENAI_KEY":    e2eOpenAIKey,
+	})
+	for _, b := range nx.s.reg.Load().backends {
+		want := stateHealthy
+		if slices.Contains(unhealthy, b.cfg.Name) {
+			want = stateUnhealthy
+		}
+		if b.state.Load() != want {
+			t.Fatalf("backend %s is %s (%s) after start-up; want %s", b.cfg.Name, b.stateName(), b.reasonText(), stateNames[want])
+		}
+	}
+	return nx
+}
+
+// e2eCheckKeys fails t if the client key reached a mock, or if any key
+// appears in Nexus's log.
+func e2eCheckKeys(t *testing.T, nx *testNexus, mocks map[string]*e2eMock) {
+	t.Helper()
+	for name, m := range mocks {
 		if len(m.requests()) == 0 {
 			t.Errorf("mock %s received no request", name)
 		}
@@ -472,15 +511,16 @@ func TestE2ESDKs(t *testing.T) {
 		}
 	}
 	logs := nx.logs.String()
-	for _, k := range []string{e2eClientKey, e2eAnthropicKey, e2eGeminiKey} {
+	for _, k := range []string{e2eClientKey, e2eAnthropicKey, e2eGeminiKey, e2eOpenAIKey} {
 		if strings.Contains(logs, k) {
 			t.Errorf("a key appears in Nexus's log")
 		}
 	}
 }
 
-// runE2EScript runs one SDK script against Nexus and returns its output.
-func runE2EScript(dir, script, nexusURL string) (string, error) {
+// runE2EScript runs one SDK script against Nexus and returns its output;
+// env adds NAME=value variables.
+func runE2EScript(dir, script, nexusURL string, env ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", script)
@@ -490,6 +530,7 @@ func runE2EScript(dir, script, nexusURL string) (string, error) {
 		"NEXUS_CLIENT_KEY="+e2eClientKey,
 		"NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.WaitDelay = 5 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -8,7 +8,7 @@
 // gemini-e2e on Gemini ("gemini"), gpt-offline on an unhealthy cloud backend.
 
 import Anthropic from '@anthropic-ai/sdk';
-import { assert, check, env, expectError, finish, Skip } from './lib.mjs';
+import { assert, check, env, expectError, finish, Skip, weather } from './lib.mjs';
 
 const baseURL = env('NEXUS_URL');
 const apiKey = env('NEXUS_CLIENT_KEY');
@@ -16,15 +16,7 @@ const apiKey = env('NEXUS_CLIENT_KEY');
 // Retries off: every answer checked is the first one Nexus gave.
 const client = new Anthropic({ baseURL, apiKey, maxRetries: 0, timeout: 20_000 });
 
-const weatherTool = {
-  name: 'get_weather',
-  description: 'Current weather for a location',
-  input_schema: {
-    type: 'object',
-    properties: { location: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
-    required: ['location'],
-  },
-};
+const weatherTool = { name: weather.name, description: weather.description, input_schema: weather.parameters };
 
 await check('messages.create non-streaming on an OpenAI-compatible backend', async () => {
   const { data: msg, response } = await client.messages

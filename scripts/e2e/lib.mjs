@@ -8,6 +8,17 @@ import assert from 'node:assert/strict';
 
 export { assert };
 
+// The get_weather tool every script offers, in each API's own wrapping.
+export const weather = {
+  name: 'get_weather',
+  description: 'Current weather for a location',
+  parameters: {
+    type: 'object',
+    properties: { location: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
+    required: ['location'],
+  },
+};
+
 export class Skip extends Error {}
 export class Warn extends Error {}
 

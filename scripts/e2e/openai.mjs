@@ -8,7 +8,7 @@
 // gpt-offline on an unhealthy cloud backend, and the alias fast -> llama-e2e.
 
 import OpenAI from 'openai';
-import { assert, check, env, expectError, finish, Warn } from './lib.mjs';
+import { assert, check, env, expectError, finish, Warn, weather } from './lib.mjs';
 
 const baseURL = env('NEXUS_URL') + '/v1';
 const apiKey = env('NEXUS_CLIENT_KEY');
@@ -16,18 +16,7 @@ const apiKey = env('NEXUS_CLIENT_KEY');
 // Retries off: every answer checked is the first one Nexus gave.
 const client = new OpenAI({ baseURL, apiKey, maxRetries: 0, timeout: 20_000 });
 
-const weatherTool = {
-  type: 'function',
-  function: {
-    name: 'get_weather',
-    description: 'Current weather for a location',
-    parameters: {
-      type: 'object',
-      properties: { location: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
-      required: ['location'],
-    },
-  },
-};
+const weatherTool = { type: 'function', function: weather };
 
 await check('chat non-streaming on a local OpenAI-compatible backend', async () => {
   const { data, response } = await client.chat.completions
