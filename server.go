@@ -26,6 +26,7 @@ type server struct {
 	waiting    atomic.Int32
 	started    time.Time
 	getenv     func(string) string
+	listenAddr string // the bound address, when serving (discovery never probes it)
 
 	mu         sync.Mutex // guards the health checker lifecycle
 	stopHealth context.CancelFunc
@@ -50,9 +51,12 @@ func (s *server) install(cfg *Config) {
 	reg := newRegistry(cfg, s.getenv)
 	reg.client = newUpstreamClient(cfg.Timeouts)
 	hc := &healthChecker{reg: reg, client: reg.client, log: s.log, metrics: s.metrics}
+	if ports := cfg.discoverPorts(); len(ports) > 0 {
+		hc.disc = newDiscoverer(reg, ports, []string{cfg.Listen, s.listenAddr}, s.log)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	start, stop := context.WithTimeout(ctx, cfg.HealthCheck.Timeout)
-	hc.checkAll(start)
+	hc.discoverAndCheck(start)
 	stop()
 	old := s.reg.Swap(reg)
 	done := make(chan struct{})
