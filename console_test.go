@@ -574,3 +574,36 @@ func FuzzConsoleRecord(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkConsoleRecord is the console's whole cost on the request path:
+// one record per finished request.
+func BenchmarkConsoleRecord(b *testing.B) {
+	c := newConsoleRecorder()
+	rec := &requestRecord{Backend: "local", BackendType: "local", Model: "llama3.2:3b", RouteReason: reasonCapability,
+		Status: 200, Latency: 40 * time.Millisecond, TTFB: 5 * time.Millisecond, PromptTokens: 12, CompletionTokens: 3, Attempts: 1}
+	at := time.Now()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			c.record("0123456789abcdef0123456789abcdef", at, rec)
+		}
+	})
+}
+
+// BenchmarkConsoleSnapshot is one /nexus/status poll with 20 backends and a
+// full ring.
+func BenchmarkConsoleSnapshot(b *testing.B) {
+	var bs []BackendConfig
+	for i := range 20 {
+		bs = append(bs, localBE(fmt.Sprintf("b%d", i), "http://127.0.0.1:1", "m1"))
+	}
+	s := &server{console: newConsoleRecorder(), started: time.Now()}
+	s.reg.Store(newRegistry(testConfig(bs...), func(string) string { return "" }))
+	for i := range 1000 {
+		s.console.record("id", time.Now(), &requestRecord{Backend: fmt.Sprintf("b%d", i%20), Model: "m1", Status: 200, Latency: time.Millisecond})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		json.Marshal(s.consoleSnapshot(time.Now(), 0))
+	}
+}
