@@ -115,7 +115,7 @@ func serve(ctx context.Context, cfg *Config, path string, getenv func(string) st
 	defer s.close()
 	srv := newHTTPServer(cfg.Listen, s.handler(), log)
 	log.Info("nexus listening", "addr", ln.Addr().String(), "version", version, "backends", len(s.reg.Load().backends()),
-		"client_auth", len(s.clientKeys) > 0)
+		"client_auth", s.clientAuth())
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

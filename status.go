@@ -40,27 +40,16 @@ func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		Status        string          `json:"status"`
 		Version       string          `json:"version"`
 		UptimeSeconds int64           `json:"uptime_seconds"`
+		ClientAuth    bool            `json:"client_auth"`
 		Backends      []healthBackend `json:"backends"`
-	}{Version: version, UptimeSeconds: int64(time.Since(s.started).Seconds()), Backends: []healthBackend{}}
+	}{Version: version, UptimeSeconds: int64(time.Since(s.started).Seconds()), ClientAuth: s.clientAuth(),
+		Backends: []healthBackend{}}
 	healthy := 0
 	for _, b := range reg.backends() {
-		hb := healthBackend{Name: b.cfg.Name, Type: b.cfg.Type, BackendType: b.kindName(), Zone: b.cfg.Zone,
-			Tier: b.cfg.Tier, Priority: b.cfg.Priority, State: b.stateName(), Reason: b.reasonText(),
-			Models: b.models.Load().ids, InFlight: int(b.inFlight.Load()), Queued: int(b.queued.Load()),
-			CheckMs: float64(b.checkDur.Load()) / 1e6, LatencyMs: b.latencyMs(), Discovered: b.discovered}
-		hb.LoadedModels, hb.ServerLoad, hb.ServerReportError = b.fleetHealth()
-		if hb.Models == nil {
-			hb.Models = []string{}
-		}
-		hb.ModelCount = len(hb.Models)
-		if t := b.lastCheck.Load(); t != 0 {
-			ts := time.Unix(0, t).UTC().Format(time.RFC3339Nano)
-			hb.LastCheck = &ts
-		}
 		if b.state.Load() == stateHealthy {
 			healthy++
 		}
-		out.Backends = append(out.Backends, hb)
+		out.Backends = append(out.Backends, b.health())
 	}
 	switch {
 	case healthy == len(out.Backends) && healthy > 0:
@@ -71,6 +60,24 @@ func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		out.Status = "down"
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// health is one backend's live state as /health (and the console) show it.
+func (b *backend) health() healthBackend {
+	hb := healthBackend{Name: b.cfg.Name, Type: b.cfg.Type, BackendType: b.kindName(), Zone: b.cfg.Zone,
+		Tier: b.cfg.Tier, Priority: b.cfg.Priority, State: b.stateName(), Reason: b.reasonText(),
+		Models: b.models.Load().ids, InFlight: int(b.inFlight.Load()), Queued: int(b.queued.Load()),
+		CheckMs: float64(b.checkDur.Load()) / 1e6, LatencyMs: b.latencyMs(), Discovered: b.discovered}
+	hb.LoadedModels, hb.ServerLoad, hb.ServerReportError = b.fleetHealth()
+	if hb.Models == nil {
+		hb.Models = []string{}
+	}
+	hb.ModelCount = len(hb.Models)
+	if t := b.lastCheck.Load(); t != 0 {
+		ts := time.Unix(0, t).UTC().Format(time.RFC3339Nano)
+		hb.LastCheck = &ts
+	}
+	return hb
 }
 
 // handleReady is 200 when at least one backend is healthy.
