@@ -300,3 +300,17 @@ func TestLoopbackPortAndOwnPort(t *testing.T) {
 		}
 	}
 }
+
+// TestDiscoveryNameTakenByConfiguredBackend: a configured backend that
+// already uses the kind-port name (for another address) keeps it; the
+// discovered server gets a suffix.
+func TestDiscoveryNameTakenByConfiguredBackend(t *testing.T) {
+	vllm := newFakeLocal(t, "vllm", "m-v")
+	other := newFakeLocal(t, "lmstudio", "m-l")
+	name := "vllm-" + strconv.Itoa(vllm.port())
+	n := startNexus(t, discoverConfig([]int{vllm.port()}, localBE(name, other.URL)), nil)
+	b := backendNamed(n, name+"-2")
+	if b == nil || b.cfg.URL != "http://127.0.0.1:"+strconv.Itoa(vllm.port()) || backendNamed(n, name).discovered {
+		t.Fatalf("names: %+v\n%s", n.s.reg.Load().backends(), n.logs.String())
+	}
+}

@@ -69,9 +69,11 @@ func FuzzParseOllamaPS(f *testing.F) {
 				t.Fatalf("bad entry %+v", m)
 			}
 		}
-		fs := &fleetState{residency: true, resident: residentNames(models, time.Time{})}
+		now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+		fs := &fleetState{residency: true, resident: residentNames(models, now)}
 		for _, m := range models {
-			if !fs.holds(m.Name) || (m.Model != "" && !fs.holds(m.Model)) {
+			live := m.ExpiresAt.IsZero() || m.ExpiresAt.After(now)
+			if live && (!fs.holds(m.Name) || (m.Model != "" && !fs.holds(m.Model))) {
 				t.Fatalf("%+v not held", m)
 			}
 		}
