@@ -290,54 +290,64 @@ func (d *discoverer) freeName(name string) string {
 
 // probe asks one port what it is, within discoverProbeTimeout. Ollama's
 // port is asked /api/tags first; every other port /v1/models first, then
-// /api/tags when the model list does not name its server.
+// /api/tags when the answer does not name its server. A port where nothing
+// listens (or nothing answers in time) is not asked twice.
 func (d *discoverer) probe(ctx context.Context, port int) probeResult {
 	ctx, cancel := context.WithTimeout(ctx, discoverProbeTimeout)
 	defer cancel()
 	res := probeResult{port: port}
 	hint, wellKnown := d.kindAt(port)
 	askedTags := false
-	askTags := func() bool {
+	askTags := func() (bool, error) {
 		askedTags = true
 		body, err := d.get(ctx, port, "/api/tags")
 		if err == nil && isOllamaTags(body) {
 			res.kind, res.why = fleetKinds[0], "GET /api/tags answered with Ollama's model list"
-			return true
+			return true, nil
 		}
-		return false
+		return false, err
 	}
-	if wellKnown && hint.typ == "ollama" && askTags() {
-		return res
+	if wellKnown && hint.typ == "ollama" {
+		if ok, err := askTags(); ok {
+			return res
+		} else if unreachable(err) {
+			res.why = describeProbeError("/api/tags", err)
+			return res
+		}
 	}
 	body, err := d.get(ctx, port, "/v1/models")
-	if err != nil {
-		if !askedTags && askTags() {
-			return res
-		}
-		res.why = describeProbeError(err)
+	if unreachable(err) {
+		res.why = describeProbeError("/v1/models", err)
 		return res
 	}
-	owners, ok := parseModelOwners(body)
-	if !ok {
-		if !askedTags && askTags() {
+	owners, isList := parseModelOwners(body)
+	if err == nil && isList {
+		if k, ok := kindForOwner(owners); ok {
+			res.kind, res.why = k, fmt.Sprintf("GET /v1/models entries are owned_by %q", k.ownedBy)
 			return res
 		}
+	}
+	if !askedTags {
+		if ok, _ := askTags(); ok {
+			return res
+		}
+	}
+	switch {
+	case err != nil:
+		res.why = describeProbeError("/v1/models", err)
+	case !isList:
 		res.why = "answered GET /v1/models, but not with an OpenAI model list"
-		return res
-	}
-	if k, ok := kindForOwner(owners); ok {
-		res.kind, res.why = k, fmt.Sprintf("GET /v1/models entries are owned_by %q", k.ownedBy)
-		return res
-	}
-	if !askedTags && askTags() {
-		return res
-	}
-	if wellKnown && hint.typ != "ollama" {
+	case wellKnown && hint.typ != "ollama":
 		res.kind, res.why = hint, "GET /v1/models answered on "+hint.name+"'s well-known port"
-		return res
+	default:
+		res.kind, res.why = genericKind, "GET /v1/models answered as an OpenAI-compatible server that does not name itself"
 	}
-	res.kind, res.why = genericKind, "GET /v1/models answered as an OpenAI-compatible server that does not name itself"
 	return res
+}
+
+// unreachable reports whether a probe error means nothing answered at all.
+func unreachable(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // get fetches a bounded probe answer from 127.0.0.1:port.
@@ -345,8 +355,9 @@ func (d *discoverer) get(ctx context.Context, port int, path string) ([]byte, er
 	return readLimited(ctx, d.client, probeURL(port, path), "", maxProbeBytes)
 }
 
-// describeProbeError says, briefly and without noise, why nothing answered.
-func describeProbeError(err error) string {
+// describeProbeError says, briefly and without noise, why path gave
+// nothing usable.
+func describeProbeError(path string, err error) string {
 	var se *statusError
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
@@ -354,7 +365,7 @@ func describeProbeError(err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "no answer within " + discoverProbeTimeout.String()
 	case errors.As(err, &se):
-		return fmt.Sprintf("answered GET /v1/models with HTTP %d", se.status)
+		return fmt.Sprintf("answered GET %s with HTTP %d", path, se.status)
 	}
 	return "no usable answer: " + err.Error()
 }

@@ -111,6 +111,15 @@ func TestDiscoveryRecognisesEachKind(t *testing.T) {
 			t.Errorf("log lacks %s:\n%s", want, logs)
 		}
 	}
+	dials := 0
+	for _, l := range logLines(t, logs, "discovery: dialling") {
+		if l["addr"] == "127.0.0.1:"+strconv.Itoa(closed.port) {
+			dials++
+		}
+	}
+	if dials != 1 {
+		t.Errorf("a port where nothing listens was dialled %d times in one round, want 1", dials)
+	}
 	if got := len(n.s.reg.Load().backends()); got != len(tests) {
 		t.Errorf("%d backends registered, want %d", got, len(tests))
 	}
