@@ -9,19 +9,7 @@ import "testing"
 // written as response.output_text.delta.
 func BenchmarkResponsesStreamTextEvent(b *testing.B) {
 	st := newHubStream(openAICodec{}.stream("m"), responsesClient{}.stream(&inbound{body: []byte(`{"model":"m","input":"x"}`)}, "m"))
-	data := []byte(`{"id":"chatcmpl-123","object":"chat.completion.chunk","created":1694268190,"model":"gpt-4o-mini",` +
-		`"system_fingerprint":"fp_44709d6fcb","choices":[{"index":0,"delta":{"content":" the quick brown fox"},"logprobs":null,"finish_reason":null}]}`)
-	ev := streamEvent{Data: data}
-	out := make([]byte, 0, 4096)
-	out, _ = st.translate(out, ev)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		var err error
-		if out, err = st.translate(out[:0], ev); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchTextEvent(b, st)
 }
 
 func BenchmarkResponsesRequestToOpenAI(b *testing.B) {
