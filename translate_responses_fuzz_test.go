@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"testing"
 )
 
@@ -123,27 +122,11 @@ func FuzzResponsesStream(f *testing.F) {
 		`{"type":"local_shell"},{"type":"shell"},{"type":"apply_patch"}]}`
 	f.Fuzz(func(t *testing.T, upstream []byte, step uint8) {
 		st := newHubStream(openAICodec{}.stream("model"), responsesClient{}.stream(&inbound{body: []byte(req)}, "model"))
-		r := newSSEReader(&splitReader{data: upstream, sizes: []int{int(step%17) + 1, int(step%5) + 1}})
-		var out []byte
-		clean := false
-		for {
-			ev, err := r.next()
-			if err == io.EOF {
-				out, clean = st.finish(out), true
-				break
-			}
-			if err != nil {
-				break
-			}
-			if out, err = st.translate(out, ev); err != nil {
-				var ae *apiError
-				if errors.As(err, &ae) {
-					out = st.fail(out, ae)
-				}
-				break
-			}
+		out, _, err := runHubStream(st, string(upstream), []int{int(step%17) + 1, int(step%5) + 1})
+		if ae := (*apiError)(nil); errors.As(err, &ae) {
+			out = string(st.fail([]byte(out), ae))
 		}
-		if err := validateResponsesStream(out, clean && st.complete()); err != nil {
+		if err := validateResponsesStream([]byte(out), err == nil && st.complete()); err != nil {
 			t.Fatalf("%v\noutput:\n%s", err, out)
 		}
 	})
