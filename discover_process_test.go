@@ -76,14 +76,16 @@ func TestProcessZeroConfigDiscoversLocalFleet(t *testing.T) {
 	late.startOn(t, later)
 	started := time.Now()
 	want := "llamacpp-" + strconv.Itoa(later.port)
-	eventually(t, interval+2*time.Second, "the late server routable", func() bool {
+	eventually(t, 2*interval+3*time.Second, "the late server routable", func() bool {
 		code, got := chat("late-model")
 		return code == 200 && got == want
 	})
 	took := time.Since(started)
 	t.Logf("late server routable after %v (interval %v)", took.Round(time.Millisecond), interval)
-	if took > interval+time.Second {
-		t.Errorf("late server took %v, more than one interval (%v) plus a second of slack", took, interval)
+	// The next round picks it up: under a loaded CI machine (-race, other
+	// process tests) a round may start late, but never a whole round late.
+	if took > 2*interval+time.Second {
+		t.Errorf("late server took %v, more than the next round (interval %v) allows", took, interval)
 	}
 
 	p.cmd.Process.Signal(syscall.SIGTERM)
