@@ -67,17 +67,36 @@ func BenchmarkStream100(b *testing.B) {
 
 // BenchmarkRoute1000 is one routing decision over 1,000 backends serving
 // the same model.
-func BenchmarkRoute1000(b *testing.B) {
+func BenchmarkRoute1000(b *testing.B) { benchRoute(b, "generic", nil) }
+
+// BenchmarkRouteFleet1000 is BenchmarkRoute1000 over local servers that
+// report on themselves (fleet_load.go): every other one holds the model in
+// memory, and every third reports a queue of its own.
+func BenchmarkRouteFleet1000(b *testing.B) {
+	benchRoute(b, "ollama", func(i int, be *backend) {
+		fs := &fleetState{extra: int32(i % 3), residency: true}
+		if i%2 == 0 {
+			fs.resident = []string{"other:latest", "m1"}
+		}
+		setFleet(be, fs)
+	})
+}
+
+// benchRoute times choose over 1,000 healthy backends of typ (priorities
+// 0..6, max_concurrent 4); prepare, when set, adjusts each backend first.
+func benchRoute(b *testing.B, typ string, prepare func(i int, be *backend)) {
 	var bs []BackendConfig
 	for i := 0; i < 1000; i++ {
 		c := localBE(fmt.Sprintf("b%d", i), "http://127.0.0.1:1", "m1")
-		c.Priority = i % 7
-		c.MaxConcurrent = 4
+		c.Type, c.Priority, c.MaxConcurrent = typ, i%7, 4
 		bs = append(bs, c)
 	}
 	reg := newRegistry(testConfig(bs...), func(string) string { return "" })
-	for _, be := range reg.backends {
+	for i, be := range reg.backends() {
 		be.state.Store(stateHealthy)
+		if prepare != nil {
+			prepare(i, be)
+		}
 	}
 	q := requirements{minTier: 2}
 	b.ReportAllocs()

@@ -32,6 +32,12 @@ func (d *configDecoder) topFields(cfg *Config) fieldHandlers {
 		"fallbacks":      func(p string, v json.RawMessage) { d.fallbacks(p, v, cfg) },
 		"policies":       func(p string, v json.RawMessage) { d.policies(p, v, cfg) },
 		"pricing":        func(p string, v json.RawMessage) { d.pricing(p, v, cfg) },
+		"discover":       func(p string, v json.RawMessage) { d.boolean(p, v, &cfg.Discover) },
+		"discover_ports": func(p string, v json.RawMessage) {
+			if list, ok := d.portList(p, v); ok {
+				cfg.DiscoverPorts = list
+			}
+		},
 	}
 }
 

@@ -477,7 +477,7 @@ func startE2ENexus(t *testing.T, cfg *Config, unhealthy ...string) *testNexus {
 		"E2E_GEMINI_KEY":    e2eGeminiKey,
 		"E2E_OPENAI_KEY":    e2eOpenAIKey,
 	})
-	for _, b := range nx.s.reg.Load().backends {
+	for _, b := range nx.s.reg.Load().backends() {
 		want := stateHealthy
 		if slices.Contains(unhealthy, b.cfg.Name) {
 			want = stateUnhealthy

@@ -60,6 +60,7 @@ type requestRecord struct {
 	CostUSD                                  float64
 	HasCost                                  bool
 	Attempts                                 int
+	Client                                   string // the client's name; "" until client keys have names
 }
 
 // backendGauge is one backend's live state at scrape time.

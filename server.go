@@ -22,10 +22,12 @@ type server struct {
 	reg        atomic.Pointer[registry]
 	log        *slog.Logger
 	metrics    *metrics
+	console    *consoleRecorder
 	clientKeys [][32]byte // sha256 of each NEXUS_API_KEYS entry
 	waiting    atomic.Int32
 	started    time.Time
 	getenv     func(string) string
+	listenAddr string // the bound address, when serving (discovery never probes it)
 
 	mu         sync.Mutex // guards the health checker lifecycle
 	stopHealth context.CancelFunc
@@ -33,7 +35,7 @@ type server struct {
 }
 
 func newServer(log *slog.Logger, getenv func(string) string) *server {
-	s := &server{log: log, metrics: newMetrics(), started: time.Now(), getenv: getenv}
+	s := &server{log: log, metrics: newMetrics(), console: newConsoleRecorder(), started: time.Now(), getenv: getenv}
 	for _, k := range strings.Split(getenv("NEXUS_API_KEYS"), ",") {
 		if k = strings.TrimSpace(k); k != "" {
 			s.clientKeys = append(s.clientKeys, sha256.Sum256([]byte(k)))
@@ -50,11 +52,15 @@ func (s *server) install(cfg *Config) {
 	reg := newRegistry(cfg, s.getenv)
 	reg.client = newUpstreamClient(cfg.Timeouts)
 	hc := &healthChecker{reg: reg, client: reg.client, log: s.log, metrics: s.metrics}
+	if ports := cfg.discoverPorts(); len(ports) > 0 {
+		hc.disc = newDiscoverer(reg, ports, []string{cfg.Listen, s.listenAddr}, s.log)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	start, stop := context.WithTimeout(ctx, cfg.HealthCheck.Timeout)
-	hc.checkAll(start)
+	hc.discoverAndCheck(start)
 	stop()
 	old := s.reg.Swap(reg)
+	s.console.retain(reg.backends())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -117,6 +123,9 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("GET /health", s.handleHealth)
 	mux.HandleFunc("GET /ready", s.handleReady)
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	mux.HandleFunc("GET /{$}", s.handleConsoleFile)
+	mux.HandleFunc("GET /console/", s.handleConsoleFile)
+	mux.HandleFunc("GET /nexus/status", s.handleConsoleStatus)
 	mux.HandleFunc("/", s.handleNotFound)
 	return s.recoverer(s.authenticate(mux))
 }
@@ -144,15 +153,16 @@ func writeAPIError(w http.ResponseWriter, r *http.Request, e *apiError) {
 	writeError(w, requestIDFrom(r.Header), routeInfo{}, e, clientForPath(r.URL.Path))
 }
 
-// authenticate enforces NEXUS_API_KEYS on the /v1 API. /health, /ready and
-// /metrics never need a key. Keys are compared as SHA-256 digests in
-// constant time.
+// authenticate enforces NEXUS_API_KEYS on the /v1 API and the console's data
+// under /nexus/. /health, /ready, /metrics and the console page with its
+// assets never need a key. Keys are compared as SHA-256 digests in constant
+// time.
 func (s *server) authenticate(next http.Handler) http.Handler {
 	if len(s.clientKeys) == 0 {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, "/v1/") || s.clientKeyOK(r.Header) {
+		if !needsClientKey(r.URL.Path) || s.clientKeyOK(r.Header) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -164,6 +174,13 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 			slog.String("error", "client authentication failed"))
 	})
 }
+
+func needsClientKey(path string) bool {
+	return strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, "/nexus/")
+}
+
+// clientAuth reports whether clients must send a key.
+func (s *server) clientAuth() bool { return len(s.clientKeys) > 0 }
 
 func (s *server) clientKeyOK(h http.Header) bool {
 	key := h.Get("x-api-key")
@@ -240,10 +257,12 @@ func (s *server) finish(rl *reqLog) {
 			b.observeLatency(lat)
 		}
 	}
-	s.metrics.observeRequest(requestRecord{Backend: name, BackendType: typ, Model: rl.model,
+	rec := requestRecord{Backend: name, BackendType: typ, Model: rl.model,
 		RouteReason: rl.ri.reason, Status: rl.status, Stream: rl.stream, Latency: lat, TTFB: rl.ttfb,
 		PromptTokens: rl.use.InputTokens, CompletionTokens: rl.use.OutputTokens,
-		CostUSD: rl.cost, HasCost: rl.hasCost, Attempts: rl.attempts})
+		CostUSD: rl.cost, HasCost: rl.hasCost, Attempts: rl.attempts}
+	s.metrics.observeRequest(rec)
+	s.console.record(rl.id, rl.start.Add(lat), &rec)
 	lvl := slog.LevelInfo
 	failed := rl.err != nil && (rl.status >= 500 || rl.wroteHeader) && !errors.Is(rl.err, errClientGone)
 	if failed {

@@ -13,6 +13,11 @@
 // that speaks its own format) implements the same streamRelay without the hub.
 package main
 
+import (
+	"errors"
+	"net/http"
+)
+
 // streamEvent is one provider event. Its slices alias the reader's buffers:
 // they are valid until the next event is read.
 type streamEvent struct {
@@ -128,3 +133,17 @@ func (t *translatedStream) usage() usage                        { return t.dec.u
 // clientCodecs are the inbound formats that can be translated, by endpoint;
 // each codec's file registers it.
 var clientCodecs [opCount]clientCodec
+
+// errInterleavedCalls marks tool-call fragments that jump back to an
+// earlier call: a valid stream Nexus cannot re-order into a format whose
+// calls come one after another (Anthropic content blocks, Responses output
+// items) with constant memory. Not the backend's fault: it stays healthy.
+var errInterleavedCalls = errors.New("interleaved parallel tool calls")
+
+// interleavedCallsError is the answer to such a stream; into names what
+// the calls could not be re-ordered into.
+func interleavedCallsError(into string) *apiError {
+	return &apiError{Status: http.StatusBadGateway, Type: "api_error", Code: "unsupported_stream",
+		Message: "the backend interleaved fragments of parallel tool calls, " +
+			"which Nexus cannot re-order into " + into, Err: errInterleavedCalls}
+}

@@ -21,22 +21,7 @@
 //   - Only choice 0 is written; strings are spliced as they arrived.
 package main
 
-import (
-	"errors"
-	"net/http"
-	"strconv"
-)
-
-// errInterleavedCalls marks tool-call fragments that jump back to an
-// earlier call: a valid stream Nexus cannot re-order into content blocks
-// with constant memory. Not the backend's fault: it stays healthy.
-var errInterleavedCalls = errors.New("interleaved parallel tool calls")
-
-func interleavedCallsError() *apiError {
-	return &apiError{Status: http.StatusBadGateway, Type: "api_error", Code: "unsupported_stream",
-		Message: "the backend interleaved fragments of parallel tool calls, " +
-			"which Nexus cannot re-order into Anthropic content blocks", Err: errInterleavedCalls}
-}
+import "strconv"
 
 type blockKind uint8
 
@@ -85,7 +70,7 @@ func (w *anthropicEncoder) encode(dst []byte, c *chatChunk) ([]byte, error) {
 		t := &c.Tools[i]
 		if w.open != blockTool || t.Index != w.toolIdx {
 			if t.Index <= w.maxTool {
-				return dst, interleavedCallsError()
+				return dst, interleavedCallsError("Anthropic content blocks")
 			}
 			dst = w.openTool(w.closeBlock(dst), t)
 		}

@@ -56,6 +56,7 @@ type responsesEncoder struct {
 	parts     [2]bool // content index 0 / 1 is the refusal part
 	reasoning []byte
 	call      openCall
+	maxCall   int    // highest call index opened; -1 before any
 	output    []byte // finished items, comma-joined
 	items     int
 	reason    string // the hub finish reason, once the closing chunk came
@@ -71,7 +72,7 @@ type openCall struct {
 
 func (responsesClient) stream(in *inbound, model string) streamEncoder {
 	return &responsesEncoder{echo: echoOf(in.body), model: model, id: "resp_" + randomHex(24), created: nowUnix(),
-		call: openCall{index: -1}}
+		call: openCall{index: -1}, maxCall: -1}
 }
 
 // head opens an event of type typ with its sequence number.
@@ -136,7 +137,11 @@ func (w *responsesEncoder) encode(dst []byte, c *chatChunk) ([]byte, error) {
 		dst = w.messageDelta(dst, c.Refusal, true)
 	}
 	for i := range c.Tools {
-		dst = w.toolDelta(dst, &c.Tools[i])
+		t := &c.Tools[i]
+		if (w.open != itemCall || t.Index != w.call.index) && t.Index <= w.maxCall {
+			return dst, interleavedCallsError("Responses output items")
+		}
+		dst = w.toolDelta(dst, t)
 	}
 	if c.Finish != "" {
 		w.reason = c.Finish
@@ -232,7 +237,7 @@ func (w *responsesEncoder) toolDelta(dst []byte, t *toolDelta) []byte {
 	if w.open != itemCall || t.Index != w.call.index {
 		dst = w.closeItem(dst)
 		name := rawJSON(`"` + string(t.Name) + `"`).str()
-		w.open, w.index = itemCall, w.items
+		w.open, w.index, w.maxCall = itemCall, w.items, t.Index
 		w.items++
 		w.call = openCall{index: t.Index, id: string(t.ID), name: name, args: w.call.args[:0],
 			kind: w.echo.tools[name].kind}
