@@ -32,6 +32,8 @@ func (d *configDecoder) topFields(cfg *Config) fieldHandlers {
 		"fallbacks":      func(p string, v json.RawMessage) { d.fallbacks(p, v, cfg) },
 		"policies":       func(p string, v json.RawMessage) { d.policies(p, v, cfg) },
 		"pricing":        func(p string, v json.RawMessage) { d.pricing(p, v, cfg) },
+		"budget":         section(d.budgetFields(&cfg.Budget)),
+		"clients":        func(p string, v json.RawMessage) { d.clients(p, v, cfg) },
 	}
 }
 

@@ -215,6 +215,9 @@ func runCheck(args []string, getenv func(string) string, out io.Writer) int {
 			return 1
 		}
 	}
+	if err := checkSpendState(cfg); err != nil {
+		return printProblems(out, name, []string{err.Error()})
+	}
 	fmt.Fprintf(out, "%s: OK, %s\n", name, backendSummary(cfg.Backends))
 	for _, note := range keyVarNotes(cfg.Backends, getenv) {
 		fmt.Fprintln(out, note)

@@ -335,6 +335,7 @@ func TestParseConfigDefaults(t *testing.T) {
 		Aliases:   map[string]string{},
 		Fallbacks: map[string][]string{},
 		Pricing:   map[string]Price{},
+		Budget:    BudgetConfig{PreferLocalAt: 0.8},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got  %+v\nwant %+v", cfg, want)
@@ -365,6 +366,7 @@ func TestParseConfigExplicitValues(t *testing.T) {
 		Fallbacks:     map[string][]string{"a": {"b"}},
 		Policies:      []Policy{{Model: "p-*", Zone: "restricted", MinTier: 2}},
 		Pricing:       map[string]Price{"m": {InputPerMTok: 0.5, OutputPerMTok: 1.5, CachedInputPerMTok: &cached}},
+		Budget:        BudgetConfig{PreferLocalAt: 0.8},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got  %+v\nwant %+v", cfg, want)

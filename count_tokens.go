@@ -19,6 +19,7 @@ const hdrTokenCount = "X-Nexus-Token-Count"
 
 func (s *server) handleCountTokens(w http.ResponseWriter, r *http.Request) {
 	rl := &reqLog{id: requestIDFrom(r.Header), op: opMessages, start: time.Now(), ri: routeInfo{reason: reasonNone}}
+	w = s.meter(w, r, rl)
 	n, exact, err := s.countTokens(w, r, rl)
 	if err != nil {
 		ae := asAPIError(err)
@@ -65,6 +66,9 @@ func (s *server) countTokens(w http.ResponseWriter, r *http.Request, rl *reqLog)
 	}
 	q, err := reg.requirementsFor(r.Header, v.Model, model)
 	if err != nil {
+		return 0, false, err
+	}
+	if q, _, err = s.admit(reg, rl, v.Model, q, []string{model}); err != nil {
 		return 0, false, err
 	}
 	if p := reg.choose(opMessages, model, q, nil); p.b != nil {

@@ -22,8 +22,9 @@ type apiError struct {
 	Code    string // OpenAI error code, optional
 	Param   string // offending parameter, optional
 	Message string // safe to show: never a key or prompt text
-	// Context is the actionable 503 detail, rendered as a top-level "context".
-	Context *unavailableContext
+	// Context is rendered as a top-level "context": the actionable 503
+	// detail (*unavailableContext) or a spent budget (*budgetContext, §15).
+	Context any
 	// RetryAfter, when positive, becomes a Retry-After header (seconds).
 	RetryAfter int
 	Err        error // underlying cause, for logs and errors.Is
@@ -71,7 +72,7 @@ func openAIErrorBody(e *apiError) []byte {
 		Code    *string `json:"code"`
 		// Context is repeated inside "error" because the OpenAI SDKs keep
 		// only that object on their error classes.
-		Context *unavailableContext `json:"context,omitempty"`
+		Context any `json:"context,omitempty"`
 	}
 	in := inner{Message: e.Message, Type: e.Type, Context: e.Context}
 	if in.Type == "" {
@@ -84,8 +85,8 @@ func openAIErrorBody(e *apiError) []byte {
 		in.Code = &e.Code
 	}
 	b, _ := json.Marshal(struct {
-		Error   inner               `json:"error"`
-		Context *unavailableContext `json:"context,omitempty"`
+		Error   inner `json:"error"`
+		Context any   `json:"context,omitempty"`
 	}{in, e.Context})
 	return b
 }

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
@@ -41,6 +42,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			return 0
 		case "check":
 			return runCheck(args[1:], getenv, stdout)
+		case "key":
+			return runKey(args[1:], rand.Reader, stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("nexus", flag.ContinueOnError)
@@ -53,6 +56,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: nexus [-config FILE] [-listen ADDR] [-log-level LEVEL] [-log-format json|text]")
 		fmt.Fprintln(stderr, "       nexus check [-config FILE]")
+		fmt.Fprintln(stderr, "       nexus key NAME")
 		fmt.Fprintln(stderr, "       nexus version")
 		fs.PrintDefaults()
 	}
@@ -101,6 +105,10 @@ func loadStartupConfig(path string, getenv func(string) string, log *slog.Logger
 func serve(ctx context.Context, cfg *Config, path string, getenv func(string) string, log *slog.Logger,
 	hup <-chan os.Signal, ready chan<- string) int {
 	s := newServer(log, getenv)
+	if err := s.openSpend(cfg); err != nil {
+		log.Error("cannot start: the spend state is unusable", "problem", err.Error())
+		return 1
+	}
 	s.install(cfg)
 	defer s.close()
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -110,7 +118,7 @@ func serve(ctx context.Context, cfg *Config, path string, getenv func(string) st
 	}
 	srv := newHTTPServer(cfg.Listen, s.handler(), log)
 	log.Info("nexus listening", "addr", ln.Addr().String(), "version", version, "backends", len(cfg.Backends),
-		"client_auth", len(s.clientKeys) > 0)
+		"client_auth", s.reg.Load().clients.enabled())
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -143,6 +151,10 @@ func (s *server) reload(path, listen string) {
 	if cfg.Listen != listen {
 		s.log.Warn("reload: listen address changes need a restart", "running", listen, "config", cfg.Listen)
 		cfg.Listen = listen
+	}
+	if running := s.reg.Load().cfg.Budget.StateFile; cfg.Budget.StateFile != running {
+		s.log.Warn("reload: budget.state_file changes need a restart", "running", running, "config", cfg.Budget.StateFile)
+		cfg.Budget.StateFile = running
 	}
 	s.install(cfg)
 	s.log.Info("configuration reloaded", "config", path, "backends", len(cfg.Backends))

@@ -52,6 +52,7 @@ type reqLog struct {
 	hasCost     bool
 	wroteHeader bool
 	err         error
+	acct        requestAccount // client and spend (budget_meter.go)
 }
 
 func (s *server) proxyHandler(op opKind) http.HandlerFunc {
@@ -62,6 +63,7 @@ func (s *server) proxyHandler(op opKind) http.HandlerFunc {
 func (s *server) serveProxy(w http.ResponseWriter, r *http.Request, op opKind) {
 	rl := &reqLog{id: requestIDFrom(r.Header), op: op, start: time.Now(), ri: routeInfo{reason: reasonNone}}
 	reg := s.reg.Load()
+	w = s.meter(w, r, rl)
 	err := s.proxy(w, r, reg, rl)
 	if err != nil && !rl.wroteHeader {
 		ae := asAPIError(err)
@@ -114,6 +116,9 @@ func (s *server) proxy(w http.ResponseWriter, r *http.Request, reg *registry, rl
 	models := []string{model}
 	if fb := reg.cfg.Fallbacks[model]; len(fb) > 0 {
 		models = append(models, fb...)
+	}
+	if q, models, err = s.admit(reg, rl, in.model, q, models); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), reg.cfg.Timeouts.Request)
 	defer cancel()

@@ -24,6 +24,7 @@ const (
 	reasonOverflow   = "capacity-overflow"
 	reasonPrivacy    = "privacy-requirement"
 	reasonFailover   = "failover"
+	reasonBudget     = "budget-limit"
 	reasonNone       = "none"
 )
 
@@ -31,6 +32,7 @@ const (
 type registry struct {
 	cfg      *Config
 	client   *http.Client // pooled connections to every backend of this config
+	clients  *clientSet   // client keys of this config (nil: client auth off)
 	backends []*backend
 	byName   map[string]*backend
 
@@ -77,6 +79,7 @@ func (r *registry) release(b *backend) {
 type requirements struct {
 	restricted bool // only restricted-zone backends
 	minTier    int
+	budget     budgetLevel // how far spend is into a budget (admit.go)
 }
 
 // requirementsFor combines the policies that match the model (or the name the
@@ -123,6 +126,7 @@ const (
 	skipNone skipKind = iota
 	skipZone
 	skipTier
+	skipBudget // a cloud backend while a budget is spent
 	skipUnhealthy
 	skipTried
 	skipFull
@@ -136,6 +140,8 @@ func (k skipKind) reason() string {
 		return reasonFailover
 	case skipFull:
 		return reasonOverflow
+	case skipBudget:
+		return reasonBudget
 	}
 	return reasonCapability
 }
@@ -146,6 +152,8 @@ func (r *registry) skipFor(b *backend, q requirements, tried []*backend) skipKin
 		return skipZone
 	case b.cfg.Tier < q.minTier:
 		return skipTier
+	case q.budget >= budgetNoCloud && !b.local:
+		return skipBudget
 	case b.state.Load() == stateUnhealthy:
 		return skipUnhealthy
 	case slices.Contains(tried, b):
@@ -184,11 +192,15 @@ type pick struct {
 }
 
 // choose walks the backends serving model and returns the best eligible one
-// with its route reason. It does not allocate.
+// with its route reason. It does not allocate. Past prefer_local_at of a
+// budget, eligible local backends rank before every cloud one; the route
+// reason is still judged against the ranking without budget, so an eligible
+// cloud backend re-ranked below the chosen one counts as skipped for budget.
 func (r *registry) choose(op opKind, model string, q requirements, tried []*backend) pick {
 	var p pick
-	var firstSkip *backend
+	var firstSkip, bestCloud *backend
 	var firstKind skipKind
+	preferLocal := q.budget == budgetPreferLocal
 	for _, b := range r.candidates(model) {
 		if !b.servesOp(op, model) {
 			continue
@@ -196,8 +208,12 @@ func (r *registry) choose(op opKind, model string, q requirements, tried []*back
 		p.known = true
 		k := r.skipFor(b, q, tried)
 		if k == skipNone {
-			if p.b == nil || ranksBefore(b, p.b) {
+			if p.b == nil || ranksBefore(b, p.b) && (!preferLocal || b.local == p.b.local) ||
+				preferLocal && b.local && !p.b.local {
 				p.b = b
+			}
+			if preferLocal && !b.local && (bestCloud == nil || ranksBefore(b, bestCloud)) {
+				bestCloud = b
 			}
 			continue
 		}
@@ -208,6 +224,9 @@ func (r *registry) choose(op opKind, model string, q requirements, tried []*back
 		if k != skipTier && (firstSkip == nil || ranksBefore(b, firstSkip)) {
 			firstSkip, firstKind = b, k
 		}
+	}
+	if bestCloud != nil && bestCloud != p.b && (firstSkip == nil || ranksBefore(bestCloud, firstSkip)) {
+		firstSkip, firstKind = bestCloud, skipBudget
 	}
 	switch {
 	case p.b == nil:
@@ -241,7 +260,7 @@ func (r *registry) unavailable(op opKind, models []string, q requirements, why s
 			if b.state.Load() != stateUnhealthy {
 				ctx.AvailableBackends = append(ctx.AvailableBackends, b.cfg.Name)
 			}
-			if q.restricted && !b.restricted || b.cfg.Tier < q.minTier {
+			if q.restricted && !b.restricted || b.cfg.Tier < q.minTier || q.budget >= budgetNoCloud && !b.local {
 				continue // waiting will not help
 			}
 			switch {

@@ -1,11 +1,10 @@
 // server.go: the HTTP server around the proxy — routes, client auth, panic
-// recovery, the request log line, and swapping in a new backend set.
+// recovery, the request log line, and swapping in a new backend set. What
+// outlives a reload lives here: spend (budget.go) and rate buckets.
 package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net"
@@ -19,26 +18,27 @@ import (
 
 // server is one running Nexus.
 type server struct {
-	reg        atomic.Pointer[registry]
-	log        *slog.Logger
-	metrics    *metrics
-	clientKeys [][32]byte // sha256 of each NEXUS_API_KEYS entry
-	waiting    atomic.Int32
-	started    time.Time
-	getenv     func(string) string
+	reg     atomic.Pointer[registry]
+	log     *slog.Logger
+	metrics *metrics
+	envKeys [][32]byte // sha256 of each NEXUS_API_KEYS entry
+	waiting atomic.Int32
+	started time.Time
+	getenv  func(string) string
+	clock   clock      // accounting, rate limits and the spend writer
+	spend   *spendBook // this server's spend, across reloads
+	store   *spendStore
 
-	mu         sync.Mutex // guards the health checker lifecycle
+	mu         sync.Mutex // guards the health checker lifecycle and buckets
 	stopHealth context.CancelFunc
 	healthDone chan struct{}
+	buckets    map[string]*tokenBucket // by client name
 }
 
 func newServer(log *slog.Logger, getenv func(string) string) *server {
-	s := &server{log: log, metrics: newMetrics(), started: time.Now(), getenv: getenv}
-	for _, k := range strings.Split(getenv("NEXUS_API_KEYS"), ",") {
-		if k = strings.TrimSpace(k); k != "" {
-			s.clientKeys = append(s.clientKeys, sha256.Sum256([]byte(k)))
-		}
-	}
+	s := &server{log: log, metrics: newMetrics(), started: time.Now(), getenv: getenv, clock: realClock{},
+		spend: newSpendBook(), buckets: map[string]*tokenBucket{}, envKeys: envKeyDigests(getenv)}
+	s.metrics.spend = func() map[clientBackend]nanoUSD { return s.spend.byClientBackend(s.clock.Now()) }
 	return s
 }
 
@@ -49,6 +49,7 @@ func newServer(log *slog.Logger, getenv func(string) string) *server {
 func (s *server) install(cfg *Config) {
 	reg := newRegistry(cfg, s.getenv)
 	reg.client = newUpstreamClient(cfg.Timeouts)
+	reg.clients = s.installClients(cfg)
 	hc := &healthChecker{reg: reg, client: reg.client, log: s.log, metrics: s.metrics}
 	ctx, cancel := context.WithCancel(context.Background())
 	start, stop := context.WithTimeout(ctx, cfg.HealthCheck.Timeout)
@@ -86,6 +87,22 @@ func (s *server) close() {
 	if reg := s.reg.Load(); reg != nil {
 		reg.client.CloseIdleConnections()
 	}
+	s.store.close()
+}
+
+// installClients builds the clients of cfg, keeping the rate bucket of
+// every client name that stays and dropping the others.
+func (s *server) installClients(cfg *Config) *clientSet {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kept := map[string]bool{}
+	cs := newClientSet(cfg.Clients, s.envKeys, s.bucketFor(kept))
+	for name := range s.buckets {
+		if !kept[name] {
+			delete(s.buckets, name)
+		}
+	}
+	return cs
 }
 
 // newUpstreamClient is the pooled client for all backends of one config.
@@ -152,16 +169,22 @@ func writeAPIError(w http.ResponseWriter, r *http.Request, e *apiError) {
 	w.Write(openAIErrorBody(e))
 }
 
-// authenticate enforces NEXUS_API_KEYS on the /v1 API. /health, /ready and
-// /metrics never need a key. Keys are compared as SHA-256 digests in
-// constant time.
+// authenticate enforces client keys ("clients" and NEXUS_API_KEYS) on the
+// /v1 API and hands the client on in the request's context. /health,
+// /ready and /metrics never need a key. Keys are compared as SHA-256
+// digests in constant time (clients.go).
 func (s *server) authenticate(next http.Handler) http.Handler {
-	if len(s.clientKeys) == 0 {
-		return next
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, "/v1/") || s.clientKeyOK(r.Header) {
+		var cs *clientSet
+		if reg := s.reg.Load(); reg != nil {
+			cs = reg.clients
+		}
+		if !cs.enabled() || !strings.HasPrefix(r.URL.Path, "/v1/") {
 			next.ServeHTTP(w, r)
+			return
+		}
+		if c := cs.lookup(requestKey(r.Header)); c != nil {
+			next.ServeHTTP(w, withClient(r, c))
 			return
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="nexus"`)
@@ -171,22 +194,6 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 			slog.String("path", r.URL.Path), slog.String("backend", "none"), slog.Int("status", http.StatusUnauthorized),
 			slog.String("error", "client authentication failed"))
 	})
-}
-
-func (s *server) clientKeyOK(h http.Header) bool {
-	key := h.Get("x-api-key")
-	if a := h.Get("Authorization"); key == "" && len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
-		key = strings.TrimSpace(a[7:])
-	}
-	if key == "" {
-		return false
-	}
-	sum := sha256.Sum256([]byte(key))
-	ok := 0
-	for _, k := range s.clientKeys {
-		ok |= subtle.ConstantTimeCompare(sum[:], k[:])
-	}
-	return ok == 1
 }
 
 // recoverer turns a panic into a 500 envelope (when nothing was written yet)
@@ -240,6 +247,7 @@ func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter 
 
 // finish writes the request's log line and metrics. Never a body or a key.
 func (s *server) finish(rl *reqLog) {
+	s.charge(rl) // a stream's cost, or any cost the meter did not charge
 	lat := time.Since(rl.start)
 	name, typ := "none", "none"
 	if b := rl.ri.backend; b != nil {
@@ -261,7 +269,8 @@ func (s *server) finish(rl *reqLog) {
 		return
 	}
 	attrs := []slog.Attr{
-		slog.String("id", rl.id), slog.String("path", opPaths[rl.op]), slog.String("model", rl.model),
+		slog.String("id", rl.id), slog.String("path", opPaths[rl.op]), slog.String("client", rl.acct.client.nameOf()),
+		slog.String("model", rl.model),
 		slog.String("backend", name), slog.String("backend_type", typ),
 		slog.String("route_reason", rl.ri.reason), slog.Int("status", rl.status),
 		slog.Int("attempts", rl.attempts), slog.Bool("stream", rl.stream),

@@ -48,9 +48,9 @@ func anthropicErrorBody(e *apiError) []byte {
 		Message string `json:"message"`
 	}
 	b, err := marshalJSON(struct {
-		Type    string              `json:"type"`
-		Error   inner               `json:"error"`
-		Context *unavailableContext `json:"context,omitempty"`
+		Type    string `json:"type"`
+		Error   inner  `json:"error"`
+		Context any    `json:"context,omitempty"`
 	}{"error", inner{anthropicErrorType(e.Status), e.Message}, e.Context})
 	if err != nil { // cannot happen: strings and ints only
 		return []byte(`{"type":"error","error":{"type":"api_error","message":"internal error"}}`)
