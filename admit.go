@@ -167,3 +167,18 @@ func (st budgetState) exceeded(c *client, model string, now time.Time) *apiError
 			whose, st.limit.usd(), st.spent.usd(), model, resets),
 		Context: &budgetContext{Scope: st.scope, BudgetUSD: st.limit.usd(), SpentUSD: st.spent.usd(), ResetsAt: resets}}
 }
+
+// choosePreferLocal is choose past prefer_local_at: the best eligible
+// local backend, with every eligible cloud backend counted as passed over
+// for budget (one that would have won gives budget-limit); when no local
+// backend is eligible, the usual ranking picks among the cloud ones. Both
+// passes are choose's own allocation-free walk.
+func (r *registry) choosePreferLocal(op opKind, model string, q requirements, tried []*backend) pick {
+	local := q
+	local.budget = budgetNoCloud
+	if p := r.choose(op, model, local, tried); p.b != nil {
+		return p
+	}
+	q.budget = budgetOpen
+	return r.choose(op, model, q, tried)
+}

@@ -90,6 +90,37 @@ func BenchmarkRoute1000(b *testing.B) {
 	}
 }
 
+// BenchmarkRoute1000Budget is the same decision with half the backends in
+// the cloud, while a budget is past prefer_local_at (every comparison
+// re-ranks) or spent (every cloud backend is skipped).
+func BenchmarkRoute1000Budget(b *testing.B) {
+	var bs []BackendConfig
+	for i := 0; i < 1000; i++ {
+		c := localBE(fmt.Sprintf("b%d", i), "http://127.0.0.1:1", "m1")
+		if i%2 == 1 {
+			c = cloudBE(fmt.Sprintf("b%d", i), "http://127.0.0.1:1", "K", "m1")
+		}
+		c.Priority = i % 7
+		c.MaxConcurrent = 4
+		bs = append(bs, c)
+	}
+	reg := newRegistry(testConfig(bs...), func(string) string { return "k" })
+	for _, be := range reg.backends {
+		be.state.Store(stateHealthy)
+	}
+	for _, level := range []budgetLevel{budgetPreferLocal, budgetNoCloud} {
+		q := requirements{minTier: 2, budget: level}
+		b.Run([]string{"open", "prefer-local", "no-cloud"}[level], func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if p := reg.choose(opChat, "m1", q, nil); p.b == nil || !p.b.local {
+					b.Fatal("no local pick")
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkStreamTTFB is the time to the first streamed byte for an
 // OpenAI-format cloud stream whose prompt Nexus counts (gpt-4o, priced) and
 // for the same prompt on an unpriced model (not counted), with a mock that

@@ -163,6 +163,8 @@ func (v *configValidator) clients(list []ClientConfig) {
 func (v *configValidator) client(at func(string) string, c ClientConfig) {
 	v.check(c.Name != "", at("name"), "required")
 	v.check(c.Name == "" || validBackendName(c.Name), at("name"), "%s must match [A-Za-z0-9._-]+", quoteValue(c.Name))
+	v.check(!looksLikeKey(c.Name), at("name"), "looks like a key, and names appear in logs and metrics: name the "+
+		"client (e.g. \"ci-bot\") and give the digest of its key in key_sha256")
 	v.check(!strings.HasPrefix(strings.ToLower(c.Name), "env-"), at("name"),
 		"names starting with \"env-\" are reserved for the keys in NEXUS_API_KEYS (env-1, env-2, ...)")
 	switch {

@@ -77,9 +77,9 @@ func (r *registry) release(b *backend) {
 
 // requirements is what a request demands of a backend.
 type requirements struct {
-	restricted bool // only restricted-zone backends
-	minTier    int
+	restricted bool        // only restricted-zone backends
 	budget     budgetLevel // how far spend is into a budget (admit.go)
+	minTier    int
 }
 
 // requirementsFor combines the policies that match the model (or the name the
@@ -152,12 +152,12 @@ func (r *registry) skipFor(b *backend, q requirements, tried []*backend) skipKin
 		return skipZone
 	case b.cfg.Tier < q.minTier:
 		return skipTier
-	case q.budget >= budgetNoCloud && !b.local:
-		return skipBudget
 	case b.state.Load() == stateUnhealthy:
 		return skipUnhealthy
 	case slices.Contains(tried, b):
 		return skipTried
+	case q.budget >= budgetNoCloud && !b.local: // before full: waiting for it will not help
+		return skipBudget
 	case b.full():
 		return skipFull
 	}
@@ -192,15 +192,14 @@ type pick struct {
 }
 
 // choose walks the backends serving model and returns the best eligible one
-// with its route reason. It does not allocate. Past prefer_local_at of a
-// budget, eligible local backends rank before every cloud one; the route
-// reason is still judged against the ranking without budget, so an eligible
-// cloud backend re-ranked below the chosen one counts as skipped for budget.
+// with its route reason. It does not allocate.
 func (r *registry) choose(op opKind, model string, q requirements, tried []*backend) pick {
+	if q.budget == budgetPreferLocal {
+		return r.choosePreferLocal(op, model, q, tried) // admit.go
+	}
 	var p pick
-	var firstSkip, bestCloud *backend
+	var firstSkip *backend
 	var firstKind skipKind
-	preferLocal := q.budget == budgetPreferLocal
 	for _, b := range r.candidates(model) {
 		if !b.servesOp(op, model) {
 			continue
@@ -208,12 +207,8 @@ func (r *registry) choose(op opKind, model string, q requirements, tried []*back
 		p.known = true
 		k := r.skipFor(b, q, tried)
 		if k == skipNone {
-			if p.b == nil || ranksBefore(b, p.b) && (!preferLocal || b.local == p.b.local) ||
-				preferLocal && b.local && !p.b.local {
+			if p.b == nil || ranksBefore(b, p.b) {
 				p.b = b
-			}
-			if preferLocal && !b.local && (bestCloud == nil || ranksBefore(b, bestCloud)) {
-				bestCloud = b
 			}
 			continue
 		}
@@ -224,9 +219,6 @@ func (r *registry) choose(op opKind, model string, q requirements, tried []*back
 		if k != skipTier && (firstSkip == nil || ranksBefore(b, firstSkip)) {
 			firstSkip, firstKind = b, k
 		}
-	}
-	if bestCloud != nil && bestCloud != p.b && (firstSkip == nil || ranksBefore(bestCloud, firstSkip)) {
-		firstSkip, firstKind = bestCloud, skipBudget
 	}
 	switch {
 	case p.b == nil:
