@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -441,5 +443,54 @@ func TestSpendMetricsAndHealth(t *testing.T) {
 	}
 	if strings.Contains(text, keyCIBot) || strings.Contains(text, keyApp) {
 		t.Fatal("metrics hold a key")
+	}
+}
+
+// TestReloadKeepsStateFile: SIGHUP cannot move the state file (that needs a
+// restart) and keeps the spend; the writer keeps writing the running file.
+func TestReloadKeepsStateFile(t *testing.T) {
+	f := newFleet(t)
+	dir := t.TempDir()
+	state, other := dir+"/spend.json", dir+"/other.json"
+	cfgPath := dir + "/nexus.json"
+	write := func(stateFile string) {
+		cfg := `{"listen":"127.0.0.1:0","backends":[{"name":"cloud","type":"openai","url":"` + f.cloud.URL +
+			`","api_key_env":"CLOUD_KEY","models":["gpt-4o"]}],"pricing":{"gpt-4o":{"input_per_mtok":1000,"output_per_mtok":2000}},` +
+			`"budget":{"monthly_usd":5,"state_file":"` + stateFile + `"}}`
+		os.WriteFile(cfgPath, []byte(cfg), 0o600)
+	}
+	write(state)
+	cfg, err := loadConfigFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	s := newServer(newTestLogger(logs), func(k string) string { return f.env[k] })
+	if err := s.openSpend(cfg); err != nil {
+		t.Fatal(err)
+	}
+	s.install(cfg)
+	srv := httptest.NewServer(s.handler())
+	defer srv.Close()
+	post := func() {
+		resp, err := http.Post(srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(chatFor("gpt-4o")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		readAll(t, resp)
+	}
+	post()
+	write(other)
+	s.reload(cfgPath, cfg.Listen)
+	if !strings.Contains(logs.String(), "budget.state_file changes need a restart") {
+		t.Fatalf("no warning:\n%s", logs.String())
+	}
+	post()
+	s.close()
+	if got := spendOnDisk(t, state); got != 400_000_000 {
+		t.Fatalf("running state file holds %d", got)
+	}
+	if _, err := os.Stat(other); err == nil {
+		t.Fatal("the new state_file was written without a restart")
 	}
 }
