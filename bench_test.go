@@ -68,17 +68,7 @@ func BenchmarkStream100(b *testing.B) {
 // BenchmarkRoute1000 is one routing decision over 1,000 backends serving
 // the same model.
 func BenchmarkRoute1000(b *testing.B) {
-	var bs []BackendConfig
-	for i := 0; i < 1000; i++ {
-		c := localBE(fmt.Sprintf("b%d", i), "http://127.0.0.1:1", "m1")
-		c.Priority = i % 7
-		c.MaxConcurrent = 4
-		bs = append(bs, c)
-	}
-	reg := newRegistry(testConfig(bs...), func(string) string { return "" })
-	for _, be := range reg.backends {
-		be.state.Store(stateHealthy)
-	}
+	reg := routeBenchRegistry(false)
 	q := requirements{minTier: 2}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -90,14 +80,13 @@ func BenchmarkRoute1000(b *testing.B) {
 	}
 }
 
-// BenchmarkRoute1000Budget is the same decision with half the backends in
-// the cloud, while a budget is past prefer_local_at (every comparison
-// re-ranks) or spent (every cloud backend is skipped).
-func BenchmarkRoute1000Budget(b *testing.B) {
+// routeBenchRegistry is 1,000 healthy backends serving m1, every other one
+// in the cloud when halfCloud.
+func routeBenchRegistry(halfCloud bool) *registry {
 	var bs []BackendConfig
 	for i := 0; i < 1000; i++ {
 		c := localBE(fmt.Sprintf("b%d", i), "http://127.0.0.1:1", "m1")
-		if i%2 == 1 {
+		if halfCloud && i%2 == 1 {
 			c = cloudBE(fmt.Sprintf("b%d", i), "http://127.0.0.1:1", "K", "m1")
 		}
 		c.Priority = i % 7
@@ -108,6 +97,14 @@ func BenchmarkRoute1000Budget(b *testing.B) {
 	for _, be := range reg.backends {
 		be.state.Store(stateHealthy)
 	}
+	return reg
+}
+
+// BenchmarkRoute1000Budget is the same decision with half the backends in
+// the cloud, while a budget is past prefer_local_at (every comparison
+// re-ranks) or spent (every cloud backend is skipped).
+func BenchmarkRoute1000Budget(b *testing.B) {
+	reg := routeBenchRegistry(true)
 	for _, level := range []budgetLevel{budgetPreferLocal, budgetNoCloud} {
 		q := requirements{minTier: 2, budget: level}
 		b.Run([]string{"open", "prefer-local", "no-cloud"}[level], func(b *testing.B) {

@@ -215,24 +215,23 @@ func BenchmarkAccounting(b *testing.B) {
 	for i := range 50 { // a realistic book: a few clients, backends and models
 		s.spend.add(s.clock.Now(), fmt.Sprintf("c%d", i%5), fmt.Sprintf("b%d", i%4), fmt.Sprintf("m%d", i%7), 1000)
 	}
+	request := func() { // admission (rate, budget level), charge, remaining
+		now := s.clock.Now()
+		c.bucket.take(now)
+		s.budgetFor(cfg, c, now)
+		s.spend.add(s.clock.Now(), c.name, "openai", "gpt-4o", 3_500_000)
+		s.remaining(cfg, c, s.clock.Now())
+	}
 	b.ReportAllocs()
 	b.Run("serial", func(b *testing.B) {
 		for b.Loop() {
-			now := s.clock.Now()
-			c.bucket.take(now)
-			s.budgetFor(cfg, c, now)
-			s.spend.add(s.clock.Now(), c.name, "openai", "gpt-4o", 3_500_000)
-			s.remaining(cfg, c, s.clock.Now())
+			request()
 		}
 	})
 	b.Run("parallel", func(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				now := s.clock.Now()
-				c.bucket.take(now)
-				s.budgetFor(cfg, c, now)
-				s.spend.add(s.clock.Now(), c.name, "openai", "gpt-4o", 3_500_000)
-				s.remaining(cfg, c, s.clock.Now())
+				request()
 			}
 		})
 	})

@@ -88,12 +88,7 @@ func (d *configDecoder) optionalNumber(dst **float64) func(string, json.RawMessa
 }
 
 // clientLabel names client i in messages: `clients[1] ("ci-bot")`.
-func clientLabel(i int, name string) string {
-	if name == "" {
-		return fmt.Sprintf("clients[%d]", i)
-	}
-	return fmt.Sprintf("clients[%d] (%s)", i, quoteValue(name))
-}
+func clientLabel(i int, name string) string { return listLabel("clients", i, name) }
 
 // clients decodes the client list; like backends, an element that is not
 // an object keeps its place as a skipped placeholder.
@@ -105,19 +100,7 @@ func (d *configDecoder) clients(path string, v json.RawMessage, cfg *Config) {
 	}
 	for i, e := range elems {
 		var c ClientConfig
-		members, ok := objectMembers(e)
-		if !ok {
-			d.fail(clientLabel(i, ""), "must be an object, got %s", jsonKind(e))
-			cfg.Clients = append(cfg.Clients, c)
-			continue
-		}
-		for _, m := range members {
-			if m.Key == "name" {
-				d.str(childPath(clientLabel(i, ""), ": ", "name"), m.Value, &c.Name)
-				break
-			}
-		}
-		d.object(clientLabel(i, c.Name), ": ", e, d.clientFields(&c))
+		d.namedObject(e, func(name string) string { return clientLabel(i, name) }, &c.Name, d.clientFields(&c))
 		cfg.Clients = append(cfg.Clients, c)
 	}
 }

@@ -120,22 +120,7 @@ func TestSpendWriterFiveSecondRule(t *testing.T) {
 	st.onSave = func() { saves <- fc.Now() }
 	st.start()
 	defer st.close()
-	onDisk := func() nanoUSD {
-		t.Helper()
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := parseSpend(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var sum nanoUSD
-		for _, v := range rows {
-			sum += v
-		}
-		return sum
-	}
+	onDisk := func() nanoUSD { return spendOnDisk(t, path) }
 	t0 := fc.Now()
 	book.add(fc.Now(), "c", "b", "m", 1)
 	if at := <-saves; !at.Equal(t0) || onDisk() != 1 {
