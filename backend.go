@@ -27,6 +27,7 @@ type backend struct {
 	local      bool
 	restricted bool  // cfg.Zone == "restricted"
 	ops        uint8 // bit i set: the kind serves opKind(i)
+	kind       *provider
 	agent      agent
 	// key is the value of cfg.APIKeyEnv at load time ("" when unset). It is
 	// sent only to this backend and never logged.
@@ -91,7 +92,7 @@ func (b *backend) servesOp(op opKind, model string) bool {
 		return true // the kind does not split chat and embedding models
 	}
 	switch op {
-	case opChat, opMessages:
+	case opChat, opMessages, opResponses:
 		if ml.chat != nil {
 			_, ok := ml.chat[model]
 			return ok
@@ -106,10 +107,10 @@ func (b *backend) servesOp(op opKind, model string) bool {
 }
 
 func newBackend(cfg BackendConfig, getenv func(string) string) *backend {
-	b := &backend{cfg: cfg, local: isLocalType(cfg.Type), restricted: cfg.Zone == "restricted",
-		agent: agentFor(cfg.Type)}
+	kind := providers[cfg.Type]
+	b := &backend{cfg: cfg, local: !kind.cloud, restricted: cfg.Zone == "restricted", kind: kind, agent: kind.agent}
 	b.hdrName, b.hdrKind, b.hdrZone = []string{cfg.Name}, []string{b.kindName()}, []string{cfg.Zone}
-	for op := opChat; op <= opMessages; op++ {
+	for op := range opCount {
 		if b.agent.supports(op) {
 			b.ops |= 1 << op
 		}

@@ -66,9 +66,9 @@ type spendKey struct {
 	month, client, backend, model string
 }
 
-// spendBook is every month's spend, plus running totals for the current
+// spendLedger is every month's spend, plus running totals for the current
 // month. Safe for concurrent use.
-type spendBook struct {
+type spendLedger struct {
 	mu       sync.Mutex
 	rows     map[spendKey]nanoUSD
 	month    string // the month the totals are for
@@ -79,14 +79,14 @@ type spendBook struct {
 	changed  chan struct{}      // receives (without blocking) after a change
 }
 
-func newSpendBook() *spendBook {
-	return &spendBook{rows: map[spendKey]nanoUSD{}, clients: map[string]nanoUSD{},
+func newSpendLedger() *spendLedger {
+	return &spendLedger{rows: map[spendKey]nanoUSD{}, clients: map[string]nanoUSD{},
 		changed: make(chan struct{}, 1)}
 }
 
 // rollLocked makes the totals those of now's month. Called with mu held;
 // cheap when the month has not changed.
-func (b *spendBook) rollLocked(now time.Time) {
+func (b *spendLedger) rollLocked(now time.Time) {
 	ns := now.UnixNano()
 	if ns >= b.from && ns < b.to && b.month != "" {
 		return
@@ -105,7 +105,7 @@ func (b *spendBook) rollLocked(now time.Time) {
 }
 
 // add charges amount to client, backend and model at now.
-func (b *spendBook) add(now time.Time, client, backend, model string, amount nanoUSD) {
+func (b *spendLedger) add(now time.Time, client, backend, model string, amount nanoUSD) {
 	if amount <= 0 {
 		return
 	}
@@ -127,7 +127,7 @@ func (b *spendBook) add(now time.Time, client, backend, model string, amount nan
 }
 
 // spent is this month's global spend and the client's.
-func (b *spendBook) spent(now time.Time, client string) (global, own nanoUSD) {
+func (b *spendLedger) spent(now time.Time, client string) (global, own nanoUSD) {
 	b.mu.Lock()
 	b.rollLocked(now)
 	global, own = b.total, b.clients[client]
@@ -137,7 +137,7 @@ func (b *spendBook) spent(now time.Time, client string) (global, own nanoUSD) {
 
 // byClient is this month's spend per client name in USD, for the operator
 // console ("" is spend without a client, when client auth is off).
-func (b *spendBook) byClient(now time.Time) map[string]float64 {
+func (b *spendLedger) byClient(now time.Time) map[string]float64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.rollLocked(now)
@@ -152,7 +152,7 @@ func (b *spendBook) byClient(now time.Time) map[string]float64 {
 type clientBackend struct{ client, backend string }
 
 // byClientBackend is this month's spend per client and backend.
-func (b *spendBook) byClientBackend(now time.Time) map[clientBackend]nanoUSD {
+func (b *spendLedger) byClientBackend(now time.Time) map[clientBackend]nanoUSD {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.rollLocked(now)
@@ -166,7 +166,7 @@ func (b *spendBook) byClientBackend(now time.Time) map[clientBackend]nanoUSD {
 }
 
 // snapshot copies every row, with the generation it belongs to.
-func (b *spendBook) snapshot() (map[spendKey]nanoUSD, uint64) {
+func (b *spendLedger) snapshot() (map[spendKey]nanoUSD, uint64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	rows := make(map[spendKey]nanoUSD, len(b.rows))
@@ -177,7 +177,7 @@ func (b *spendBook) snapshot() (map[spendKey]nanoUSD, uint64) {
 }
 
 // restore replaces every row (at start-up, from the state file).
-func (b *spendBook) restore(rows map[spendKey]nanoUSD) {
+func (b *spendLedger) restore(rows map[spendKey]nanoUSD) {
 	b.mu.Lock()
 	b.rows = rows
 	b.month = "" // recompute the totals at the next use

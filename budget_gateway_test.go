@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -492,5 +493,45 @@ func TestReloadKeepsStateFile(t *testing.T) {
 	}
 	if _, err := os.Stat(other); err == nil {
 		t.Fatal("the new state_file was written without a restart")
+	}
+}
+
+// TestConsoleShowsClientsAndBudgets: /nexus/status, with a client key,
+// shows budget gauges from the ledger and spend and requests by client.
+func TestConsoleShowsClientsAndBudgets(t *testing.T) {
+	f := newFleet(t)
+	f.cfg.Budget.MonthlyUSD = usd(10)
+	f.cfg.Clients = []ClientConfig{
+		clientEntry("ci-bot", keyCIBot, func(c *ClientConfig) { c.MonthlyUSD = usd(2) }),
+		clientEntry("app", keyApp, nil),
+	}
+	now := time.Now()
+	n := startNexus(t, f.cfg, f.env, func(s *server) {
+		s.spend.add(now, "ci-bot", "cloud", "gpt-4o", 500_000_000) // before a restart, say
+	})
+	readAll(t, n.post(t, "/v1/chat/completions", chatFor("gpt-4o"), bearer(keyCIBot)...))
+	readAll(t, n.post(t, "/v1/chat/completions", chatFor("gpt-4o"), bearer(keyApp)...))
+	if resp, _ := getPath(t, n, "/nexus/status"); resp.StatusCode != 401 {
+		t.Fatalf("/nexus/status without a key: %d", resp.StatusCode)
+	}
+	v, body := getStatus(t, n, "", "Authorization", "Bearer "+keyApp)
+	resets := nextMonth(now).Format(time.RFC3339)
+	want := []any{
+		map[string]any{"scope": "global", "budget_usd": 10.0, "spent_usd": 0.9, "resets_at": resets},
+		map[string]any{"scope": "client", "name": "ci-bot", "budget_usd": 2.0, "spent_usd": 0.7, "resets_at": resets},
+	}
+	if !reflect.DeepEqual(v.Budgets, want) {
+		t.Fatalf("budgets %v, want %v", v.Budgets, want)
+	}
+	if len(v.Spend.Today.ByClient) != 2 || !v.ClientAuth {
+		t.Fatalf("by_client %v", v.Spend.Today.ByClient)
+	}
+	for _, name := range []string{`"client":"ci-bot"`, `"client":"app"`} {
+		if !strings.Contains(body, name) {
+			t.Errorf("recent requests lack %s", name)
+		}
+	}
+	if strings.Contains(body, keyCIBot) || strings.Contains(body, keyApp) {
+		t.Fatal("status holds a key")
 	}
 }

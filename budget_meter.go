@@ -1,4 +1,4 @@
-// budget_meter.go: putting each answer's cost into the spend book, and
+// budget_meter.go: putting each answer's cost into the spend ledger, and
 // X-Nexus-Budget-Remaining on every answer to a request a budget covers.
 //
 // The proxy sets a request's cost before it writes the answer's header (a
@@ -25,22 +25,23 @@ const hdrBudgetRemaining = "X-Nexus-Budget-Remaining"
 type requestAccount struct {
 	client  *client // nil when client auth is off
 	covered bool    // a budget covers it: its answer carries the remaining budget
-	charged bool    // its cost is in the spend book
+	charged bool    // its cost is in the spend ledger
 }
 
-// meter records the request's client and, when a budget covers it, wraps w.
-func (s *server) meter(w http.ResponseWriter, r *http.Request, rl *reqLog) http.ResponseWriter {
-	c := clientFrom(r.Context())
-	rl.acct.client = c
-	cfg := s.reg.Load().cfg
-	if !covered(cfg, c) {
-		return w
+// meter records the call's client and, when a budget covers the call,
+// wraps its response writer; it returns the writer to answer with.
+func (s *server) meter(c *call) http.ResponseWriter {
+	cl := clientFrom(c.r.Context())
+	c.rl.acct.client = cl
+	if !covered(c.reg.cfg, cl) {
+		return c.w
 	}
-	rl.acct.covered = true
-	return &meterWriter{ResponseWriter: w, s: s, rl: rl, cfg: cfg}
+	c.rl.acct.covered = true
+	c.w = &meterWriter{ResponseWriter: c.w, s: s, rl: &c.rl, cfg: c.reg.cfg}
+	return c.w
 }
 
-// charge adds a priced cloud answer's cost to the spend book, once.
+// charge adds a priced cloud answer's cost to the spend ledger, once.
 func (s *server) charge(rl *reqLog) {
 	b := rl.ri.backend
 	if rl.acct.charged || !rl.hasCost || b == nil || b.local {
@@ -107,4 +108,29 @@ func (s *server) healthBudget(cfg *Config) *healthBudget {
 	global, _ := s.spend.spent(now, "")
 	return &healthBudget{MonthlyUSD: *cfg.Budget.MonthlyUSD, SpentUSD: global.usd(),
 		ResetsAt: nextMonth(now).Format(time.RFC3339)}
+}
+
+// consoleBudgets is the console's budget gauges: the global budget, then
+// each client's, with this month's spend from the ledger.
+func (s *server) consoleBudgets(reg *registry, now time.Time) []consoleBudget {
+	out := []consoleBudget{}
+	if !reg.cfg.hasBudget() {
+		return out
+	}
+	resets := nextMonth(now).Format(time.RFC3339)
+	if g := reg.cfg.Budget.MonthlyUSD; g != nil {
+		global, _ := s.spend.spent(now, "")
+		out = append(out, consoleBudget{Scope: "global", BudgetUSD: *g, SpentUSD: global.usd(), ResetsAt: resets})
+	}
+	if reg.clients == nil {
+		return out
+	}
+	spent := s.spend.byClient(now)
+	for _, c := range reg.clients.list {
+		if c.hasBudget {
+			out = append(out, consoleBudget{Scope: "client", Name: c.name, BudgetUSD: c.monthly.usd(),
+				SpentUSD: spent[c.name], ResetsAt: resets})
+		}
+	}
+	return out
 }

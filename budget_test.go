@@ -1,4 +1,4 @@
-// budget_test.go: the spend book and budget levels (SPEC §15) in
+// budget_test.go: the spend ledger and budget levels (SPEC §15) in
 // isolation — nano-dollar rounding, month rollover with an injected clock,
 // the levels a spend puts a request at, and the accounting path under a
 // concurrent load (run with -race).
@@ -129,7 +129,7 @@ func TestLevelOf(t *testing.T) {
 
 func TestSpendBookMonthRollover(t *testing.T) {
 	jan := time.Date(2025, 1, 31, 23, 59, 0, 0, time.UTC)
-	b := newSpendBook()
+	b := newSpendLedger()
 	b.add(jan, "ci-bot", "openai", "gpt-4o", 2_000_000_000)
 	b.add(jan, "", "openai", "gpt-4o", 500_000_000)
 	b.add(jan, "ci-bot", "anthropic", "claude", 0) // nothing to charge
@@ -160,7 +160,7 @@ func TestSpendBookMonthRollover(t *testing.T) {
 
 func TestSpendBookRestore(t *testing.T) {
 	now := time.Date(2025, 6, 10, 0, 0, 0, 0, time.UTC)
-	b := newSpendBook()
+	b := newSpendLedger()
 	b.spent(now, "") // totals computed before the restore must not stick
 	b.restore(map[spendKey]nanoUSD{
 		{"2025-06", "a", "openai", "m"}: 3, {"2025-06", "b", "openai", "m"}: 4, {"2025-05", "a", "openai", "m"}: 100,

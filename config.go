@@ -58,7 +58,7 @@ type QueueConfig struct {
 // BackendConfig is one backend with defaults applied.
 type BackendConfig struct {
 	Name          string
-	Type          string // ollama|vllm|llamacpp|lmstudio|exo|generic|openai|anthropic|google
+	Type          string // a registered provider type (provider.go)
 	URL           string // without trailing slash; cloud defaults applied
 	APIKeyEnv     string
 	Zone          string // restricted|open
@@ -66,6 +66,10 @@ type BackendConfig struct {
 	Priority      int    // lower is preferred
 	MaxConcurrent int    // 0 = unlimited
 	Models        []string
+	// Responses is how /v1/responses reaches the backend: "native" (it
+	// serves the Responses API itself), "translate" (through the hub), or ""
+	// for the kind's default.
+	Responses string
 }
 
 // Policy tightens requirements for models matching a glob pattern.
@@ -86,15 +90,6 @@ type Price struct {
 	CacheWritePerMTok *float64 `json:"cache_write_per_mtok,omitempty"`
 }
 
-// isLocalType reports whether a backend type is a local inference server.
-func isLocalType(t string) bool {
-	switch t {
-	case "ollama", "vllm", "llamacpp", "lmstudio", "exo", "generic":
-		return true
-	}
-	return false
-}
-
 // Defaults applied to every config, file or zero-config.
 const (
 	defaultListen          = ":8000"
@@ -112,22 +107,6 @@ const (
 	defaultLocalPriority   = 50
 	defaultCloudPriority   = 100
 )
-
-// cloudDefaultURL is the public endpoint of each cloud type (see SPEC §3 URL rules).
-var cloudDefaultURL = map[string]string{
-	"openai":    "https://api.openai.com/v1",
-	"anthropic": "https://api.anthropic.com",
-	"google":    "https://generativelanguage.googleapis.com",
-}
-
-// isCloudType reports whether a backend type is a cloud API.
-func isCloudType(t string) bool {
-	_, ok := cloudDefaultURL[t]
-	return ok
-}
-
-// backendTypes lists the valid types, local first, for messages.
-const backendTypes = "ollama, vllm, llamacpp, lmstudio, exo, generic, openai, anthropic, google"
 
 // maxConfigBytes bounds a config file; real ones are a few KiB.
 const maxConfigBytes = 8 << 20
@@ -174,7 +153,7 @@ func applyBackendDefaults(b *BackendConfig, set map[string]bool) {
 		}
 	}
 	if !set["url"] && cloud {
-		b.URL = cloudDefaultURL[b.Type]
+		b.URL = providers[b.Type].defaultURL
 	}
 	b.URL = strings.TrimRight(b.URL, "/")
 }

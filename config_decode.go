@@ -72,6 +72,7 @@ func (d *configDecoder) backendFields(b *BackendConfig) fieldHandlers {
 		"tier":           func(p string, v json.RawMessage) { d.intField(p, v, &b.Tier) },
 		"priority":       func(p string, v json.RawMessage) { d.intField(p, v, &b.Priority) },
 		"max_concurrent": func(p string, v json.RawMessage) { d.intField(p, v, &b.MaxConcurrent) },
+		"responses":      func(p string, v json.RawMessage) { d.str(p, v, &b.Responses) },
 		"models": func(p string, v json.RawMessage) {
 			if list, ok := d.stringList(p, v); ok {
 				b.Models = list

@@ -135,7 +135,7 @@ func TestExampleIsValidAndComplete(t *testing.T) {
 	for _, b := range cfg.Backends {
 		types[b.Type] = true
 	}
-	for _, typ := range strings.Split(backendTypes, ", ") {
+	for _, typ := range strings.Split(backendTypes(), ", ") {
 		if !types[typ] {
 			t.Errorf("nexus.json.example has no backend of type %s", typ)
 		}

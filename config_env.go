@@ -23,17 +23,6 @@ const defaultOllamaURL = "http://127.0.0.1:11434"
 // defaultConfigFile is the file used when neither -config nor NEXUS_CONFIG is given.
 const defaultConfigFile = "nexus.json"
 
-// zeroConfigCloud lists the zero-config cloud backends and their key
-// variables, in order of preference.
-var zeroConfigCloud = []struct {
-	name    string
-	keyVars []string
-}{
-	{"openai", []string{"OPENAI_API_KEY"}},
-	{"anthropic", []string{"ANTHROPIC_API_KEY"}},
-	{"google", []string{"GEMINI_API_KEY", "GOOGLE_API_KEY"}},
-}
-
 // defaultConfig is the zero-config default: listen :8000, Ollama at
 // $OLLAMA_HOST or http://127.0.0.1:11434, and a cloud backend for each key
 // variable that is set and non-empty. The lines say what was registered and
@@ -46,13 +35,16 @@ func defaultConfig(getenv func(string) string) (*Config, []string) {
 	cfg.Backends = append(cfg.Backends, ollama)
 	lines = append(lines, registeredLine(ollama, why))
 
-	for _, c := range zeroConfigCloud {
-		keyVar, why := pickKeyVar(getenv, c.keyVars)
-		if keyVar == "" {
-			lines = append(lines, fmt.Sprintf("zero-config: no %q backend: %s", c.name, why))
+	for _, p := range providerList() {
+		if len(p.zeroConfigEnv) == 0 {
 			continue
 		}
-		b := BackendConfig{Name: c.name, Type: c.name, APIKeyEnv: keyVar}
+		keyVar, why := pickKeyVar(getenv, p.zeroConfigEnv)
+		if keyVar == "" {
+			lines = append(lines, fmt.Sprintf("zero-config: no %q backend: %s", p.typ, why))
+			continue
+		}
+		b := BackendConfig{Name: p.typ, Type: p.typ, APIKeyEnv: keyVar}
 		applyBackendDefaults(&b, nil)
 		cfg.Backends = append(cfg.Backends, b)
 		lines = append(lines, registeredLine(b, why))

@@ -92,8 +92,8 @@ func (v *configValidator) backend(label string, b BackendConfig) {
 	v.check(b.Name != "", at("name"), "required")
 	v.check(b.Name == "" || validBackendName(b.Name), at("name"), "%s must match [A-Za-z0-9._-]+", quoteValue(b.Name))
 	known := isLocalType(b.Type) || isCloudType(b.Type)
-	v.check(b.Type != "", at("type"), "required (one of %s)", backendTypes)
-	v.check(b.Type == "" || known, at("type"), "%s is not one of %s", quoteValue(b.Type), backendTypes)
+	v.check(b.Type != "", at("type"), "required (one of %s)", backendTypes())
+	v.check(b.Type == "" || known, at("type"), "%s is not one of %s", quoteValue(b.Type), backendTypes())
 	switch {
 	case isLocalType(b.Type) && b.URL == "":
 		v.check(false, at("url"), "required for local type %q (the server root, e.g. \"http://127.0.0.1:8080\")", b.Type)
@@ -107,7 +107,7 @@ func (v *configValidator) backend(label string, b BackendConfig) {
 	}
 	if isCloudType(b.Type) && b.APIKeyEnv == "" {
 		v.check(false, at("api_key_env"), "required for cloud type %q (the name of the environment variable "+
-			"holding the key, e.g. %s)", b.Type, exampleKeyEnv[b.Type])
+			"holding the key, e.g. %s)", b.Type, providers[b.Type].keyEnvExample)
 	} else if b.APIKeyEnv != "" {
 		if msg := checkEnvName(b.APIKeyEnv); msg != "" {
 			v.check(false, at("api_key_env"), "%s", msg)
@@ -117,14 +117,15 @@ func (v *configValidator) backend(label string, b BackendConfig) {
 	v.check(b.Tier >= 1 && b.Tier <= 5, at("tier"), "%d is out of range 1..5", b.Tier)
 	v.check(b.Priority >= 0, at("priority"), "must be 0 or more (lower is preferred), got %d", b.Priority)
 	v.check(b.MaxConcurrent >= 0, at("max_concurrent"), "must be 0 or more (0 = unlimited), got %d", b.MaxConcurrent)
+	v.check(b.Responses == "" || b.Responses == "native" || b.Responses == "translate", at("responses"),
+		"%s is not one of native, translate", quoteValue(b.Responses))
+	if p := providers[b.Type]; p != nil && b.Responses == "native" {
+		v.check(p.canServeResponses, at("responses"), "native needs a server that speaks the Responses API itself; "+
+			"type %q is always translated", b.Type)
+	}
 	v.check(b.Models == nil || len(b.Models) > 0, at("models"),
 		"is empty; list at least one model, or leave models out to discover them")
 	v.modelList(at("models"), "", b.Models)
-}
-
-// exampleKeyEnv suggests the conventional key variable of each cloud type.
-var exampleKeyEnv = map[string]string{
-	"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "google": "GEMINI_API_KEY",
 }
 
 // validBackendName reports whether name matches [A-Za-z0-9._-]+.

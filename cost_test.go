@@ -57,11 +57,7 @@ func TestPriceForLookup(t *testing.T) {
 		{"", 0, 0, 0, false},
 	}
 	for _, tt := range tests {
-		p, ok := priceFor(tt.model, nil)
-		if ok != tt.found {
-			t.Errorf("priceFor(%q) found=%v, want %v", tt.model, ok, tt.found)
-			continue
-		}
+		p, ok := priceFound(t, tt.model, nil, tt.found)
 		if !ok {
 			continue
 		}
@@ -98,11 +94,7 @@ func TestPriceForOverrides(t *testing.T) {
 		{"gpt-4.1", 2, 0.5, 2, true},                      // no override: built-in
 	}
 	for _, tt := range tests {
-		p, ok := priceFor(tt.model, overrides)
-		if ok != tt.found {
-			t.Errorf("%q: found=%v, want %v", tt.model, ok, tt.found)
-			continue
-		}
+		p, ok := priceFound(t, tt.model, overrides, tt.found)
 		if !ok {
 			continue
 		}
@@ -241,4 +233,16 @@ func FuzzPriceFor(f *testing.F) {
 			t.Fatalf("cost %v for %q", c, model)
 		}
 	})
+}
+
+// priceFound looks model up, failing when it is found but should not be or
+// the other way round; ok says whether there is a price to check.
+func priceFound(t *testing.T, model string, overrides map[string]Price, found bool) (Price, bool) {
+	t.Helper()
+	p, ok := priceFor(model, overrides)
+	if ok != found {
+		t.Errorf("priceFor(%q) found=%v, want %v", model, ok, found)
+		return p, false
+	}
+	return p, ok
 }

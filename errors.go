@@ -1,9 +1,11 @@
 // errors.go: the one place where failures become HTTP answers.
 //
 // Every handler returns errors; apiError carries the HTTP status and the
-// OpenAI error envelope fields, and writeError renders it. Errors from deeper
-// layers are wrapped with %w and classified here, so no handler hand-writes an
-// error body.
+// OpenAI error envelope fields, and writeError renders it in the client's
+// own format (clientCodec.errorBody) with the Nexus headers. Errors from
+// deeper layers are wrapped with %w and classified here, so no handler
+// hand-writes an error body. A provider's error answer is read with its
+// codec and mapped to what the client sees by providerError.
 package main
 
 import (
@@ -22,8 +24,9 @@ type apiError struct {
 	Code    string // OpenAI error code, optional
 	Param   string // offending parameter, optional
 	Message string // safe to show: never a key or prompt text
-	// Context is rendered as a top-level "context": the actionable 503
-	// detail (*unavailableContext) or a spent budget (*budgetContext, §15).
+	// Context is extra actionable detail (the 503's *unavailableContext, a
+	// spent budget's *budgetContext), rendered as a top-level "context"; nil
+	// when there is none.
 	Context any
 	// RetryAfter, when positive, becomes a Retry-After header (seconds).
 	RetryAfter int
@@ -61,6 +64,32 @@ func asAPIError(err error) *apiError {
 	}
 	return &apiError{Status: http.StatusInternalServerError, Type: "server_error",
 		Message: "internal error", Err: err}
+}
+
+// writeError answers e in the client's format with the Nexus headers of
+// the request (ri is empty when it never reached a backend).
+func writeError(w http.ResponseWriter, id string, ri routeInfo, e *apiError, client clientCodec) {
+	h := w.Header()
+	setNexusHeaders(h, ri, id)
+	h.Set("Content-Type", "application/json")
+	if e.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	body := client.errorBody(e)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(e.Status)
+	w.Write(body)
+}
+
+// clientForPath is the wire format of the endpoint a path belongs to
+// (OpenAI's unless an inbound format owns the path).
+func clientForPath(path string) clientCodec {
+	for op, p := range opPaths {
+		if c := clientCodecs[op]; c != nil && (path == p || strings.HasPrefix(path, p+"/")) {
+			return c
+		}
+	}
+	return openAIClient{}
 }
 
 // openAIErrorBody renders the OpenAI error envelope.
@@ -111,20 +140,16 @@ func errorTypeForStatus(status int) string {
 	}
 }
 
-// setErrorHeaders sets the content type and Retry-After of an error answer.
-func setErrorHeaders(h http.Header, e *apiError) {
-	h.Set("Content-Type", "application/json")
-	if e.RetryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(e.RetryAfter))
-	}
-}
-
 // providerError maps a backend's error answer to what the client sees: the
 // provider's message (secrets scrubbed) with a fitting status. A backend's
 // own 401/403 is a 502 naming the backend and its key variable: the client
-// did nothing wrong.
-func providerError(b *backend, format string, status int, raw []byte) *apiError {
-	msg, typ := providerMessage(format, raw)
+// did nothing wrong. An overloaded provider (Anthropic's 529
+// overloaded_error, Gemini's 503 UNAVAILABLE) is a 503, which fails over.
+func providerError(b *backend, status int, raw []byte) *apiError {
+	msg, typ := b.kind.codec.errorMessage(raw)
+	if msg == "" {
+		msg = strings.TrimSpace(string(raw[:min(len(raw), 512)]))
+	}
 	if msg == "" {
 		msg = http.StatusText(status)
 	}
@@ -138,6 +163,10 @@ func providerError(b *backend, format string, status int, raw []byte) *apiError 
 		}
 		return &apiError{Status: http.StatusBadGateway, Type: "api_error", Code: "backend_auth_failed",
 			Message: fmt.Sprintf("backend %s rejected Nexus's credentials (HTTP %d): %s", name, status, hint)}
+	case status == 529 || typ == "overloaded_error" || typ == "UNAVAILABLE" ||
+		strings.Contains(strings.ToLower(typ), "overloaded"):
+		return &apiError{Status: http.StatusServiceUnavailable, Type: "service_unavailable", Code: "backend_overloaded",
+			Message: fmt.Sprintf("backend %s is overloaded (HTTP %d): %s", name, status, msg)}
 	case status >= 500:
 		return &apiError{Status: http.StatusBadGateway, Type: "api_error", Code: "backend_error",
 			Message: fmt.Sprintf("backend %s failed (HTTP %d): %s", name, status, msg)}
@@ -145,53 +174,14 @@ func providerError(b *backend, format string, status int, raw []byte) *apiError 
 		return &apiError{Status: status, Type: "rate_limit_error", Code: "rate_limit_exceeded",
 			Message: fmt.Sprintf("backend %s is rate limited: %s", name, msg)}
 	}
-	if typ == "" || format != formatOpenAI {
+	if _, openAIShaped := b.kind.codec.(openAICodec); typ == "" || !openAIShaped {
 		typ = errorTypeForStatus(status)
 	}
 	return &apiError{Status: status, Type: typ, Message: msg}
 }
 
-// providerMessage extracts the message and type of a provider error body.
-func providerMessage(format string, raw []byte) (msg, typ string) {
-	switch format {
-	case formatAnthropic:
-		if t, m, ok := anthropicErrorMessage(raw); ok {
-			return m, t
-		}
-	case formatGoogle:
-		if _, st, m, ok := geminiErrorMessage(raw); ok {
-			return m, st
-		}
-	default:
-		var v struct {
-			Error json.RawMessage `json:"error"`
-		}
-		if json.Unmarshal(raw, &v) == nil && len(v.Error) > 0 {
-			var s string
-			if json.Unmarshal(v.Error, &s) == nil { // Ollama: {"error":"..."}
-				return s, ""
-			}
-			var o struct {
-				Message string `json:"message"`
-				Type    string `json:"type"`
-			}
-			if json.Unmarshal(v.Error, &o) == nil && o.Message != "" {
-				return o.Message, o.Type
-			}
-		}
-	}
-	text := strings.TrimSpace(string(raw))
-	if len(text) > 512 {
-		text = text[:512]
-	}
-	return text, ""
-}
-
-// secretPrefixes start the API keys of the providers we know.
-var secretPrefixes = []string{"sk-", "sk_", "AIza", "xai-", "gsk_", "pk-", "hf_", "nvapi-"}
-
-// scrubSecrets removes every known key value and anything shaped like a
-// provider key (providers sometimes echo the key they were given).
+// scrubSecrets removes every known key value and any word shaped like a
+// key (providers sometimes echo the key they were given).
 func scrubSecrets(s string, keys ...string) string {
 	for _, k := range keys {
 		if len(k) >= 4 {
@@ -205,8 +195,7 @@ func scrubSecrets(s string, keys ...string) string {
 		for j < len(s) && !isKeyBreak(s[j]) {
 			j++
 		}
-		word := s[i:j]
-		if looksLikeSecret(word) {
+		if word := s[i:j]; looksLikeKey(strings.TrimRight(word, ".:;")) {
 			out.WriteString("[redacted]")
 		} else {
 			out.WriteString(word)
@@ -221,14 +210,4 @@ func scrubSecrets(s string, keys ...string) string {
 
 func isKeyBreak(c byte) bool {
 	return c == ' ' || c == '"' || c == '\'' || c == ',' || c == '\n' || c == '\t' || c == '(' || c == ')' || c == '`'
-}
-
-func looksLikeSecret(w string) bool {
-	w = strings.TrimRight(w, ".:;")
-	for _, p := range secretPrefixes {
-		if strings.HasPrefix(w, p) && len(w) >= len(p)+8 {
-			return true
-		}
-	}
-	return false
 }

@@ -23,6 +23,9 @@ const (
 	hdrCostActual  = "X-Nexus-Cost-Actual"
 	hdrFallback    = "X-Nexus-Fallback-Model"
 	hdrRequestID   = "X-Request-Id"
+	// hdrToolsDropped names the hosted tools a translated Responses request
+	// left out (SPEC §13).
+	hdrToolsDropped = "X-Nexus-Tools-Dropped"
 )
 
 // routeInfo is what the Nexus headers report about one request.
@@ -107,5 +110,12 @@ func copyResponseHeaders(dst, src http.Header) {
 			continue
 		}
 		dst[k] = vv
+	}
+}
+
+// copyHeader adds every value of src to dst.
+func copyHeader(dst, src http.Header) {
+	for k, vv := range src {
+		dst[k] = append(dst[k], vv...)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 )
 
 // rawKind records the first byte of a JSON value without keeping it (for
@@ -56,8 +57,7 @@ func parseInbound(op opKind, body []byte, h http.Header) (*inbound, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &inbound{op: op, body: body, model: m.Model, stream: m.Stream, header: h,
-			thinking: messagesThinking(body)}, nil
+		return &inbound{op: op, body: body, model: m.Model, stream: m.Stream, header: h}, nil
 	}
 	var f inboundFields
 	if err := f.scan(body); err != nil {
@@ -69,8 +69,8 @@ func parseInbound(op opKind, body []byte, h http.Header) (*inbound, error) {
 		return nil, errInvalid("model", "model is required")
 	case f.modelKind != '"' || len(f.model) == 0:
 		return nil, errInvalid("model", "model must be a non-empty string")
-	case bytes.IndexByte(f.model, '\\') >= 0:
-		json.Unmarshal(f.modelQuoted, &in.model) // valid: the scan checked it
+	case bytes.IndexByte(f.model, '\\') >= 0 || !utf8.Valid(f.model):
+		json.Unmarshal(f.modelQuoted, &in.model) // valid: the scan checked it; invalid UTF-8 becomes U+FFFD as there
 	default:
 		in.model = string(f.model)
 	}
@@ -88,6 +88,8 @@ func parseInbound(op opKind, body []byte, h http.Header) (*inbound, error) {
 		if f.prompt == 0 {
 			return nil, errInvalid("prompt", "prompt is required")
 		}
+	case opResponses:
+		in.includeUsage = false // Responses streams always end with their usage
 	}
 	return in, nil
 }

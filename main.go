@@ -118,7 +118,7 @@ func serve(ctx context.Context, cfg *Config, path string, getenv func(string) st
 	}
 	srv := newHTTPServer(cfg.Listen, s.handler(), log)
 	log.Info("nexus listening", "addr", ln.Addr().String(), "version", version, "backends", len(cfg.Backends),
-		"client_auth", s.reg.Load().clients.enabled())
+		"client_auth", s.clientAuth())
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

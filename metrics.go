@@ -60,6 +60,7 @@ type requestRecord struct {
 	CostUSD                                  float64
 	HasCost                                  bool
 	Attempts                                 int
+	Client                                   string // the client's name; "" until client keys have names
 }
 
 // backendGauge is one backend's live state at scrape time.
@@ -80,7 +81,7 @@ type metrics struct {
 	failovers map[string]uint64
 	checks    map[string]*checkSeries
 	// spend reads this month's spend by client and backend at scrape time
-	// (the spend book, budget.go); nil: none.
+	// (the spend ledger, budget.go); nil: none.
 	spend func() map[clientBackend]nanoUSD
 }
 

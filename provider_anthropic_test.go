@@ -58,7 +58,7 @@ func TestAnthropicChatNonStreaming(t *testing.T) {
 			`{"id":"chatcmpl-msg_013Zva2CMHLNnXjNJJKqJ2EF","object":"chat.completion","created":1700000000,
 			  "model":"claude-sonnet-4-5-20250929",
 			  "choices":[{"index":0,"message":{"role":"assistant","content":"Hi! My name is Claude."},"logprobs":null,"finish_reason":"stop"}],
-			  "usage":{"prompt_tokens":2095,"completion_tokens":503,"total_tokens":2598,"prompt_tokens_details":{"cached_tokens":0}}}`},
+			  "usage":{"prompt_tokens":2095,"completion_tokens":503,"total_tokens":2598,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}`},
 		{"text and tool call",
 			`{"id":"msg_01Aq9w938a90dw8q","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929",
 			  "content":[{"type":"text","text":"Let me check."},
@@ -71,7 +71,7 @@ func TestAnthropicChatNonStreaming(t *testing.T) {
 			    "tool_calls":[{"id":"toolu_01A09q90qw90lq917835lq9","type":"function",
 			      "function":{"name":"get_weather","arguments":"{\"location\":\"Paris, FR\",\"unit\":\"c\"}"}}]},
 			    "logprobs":null,"finish_reason":"tool_calls"}],
-			  "usage":{"prompt_tokens":420,"completion_tokens":40,"total_tokens":460,"prompt_tokens_details":{"cached_tokens":100}}}`},
+			  "usage":{"prompt_tokens":420,"completion_tokens":40,"total_tokens":460,"prompt_tokens_details":{"cached_tokens":100},"completion_tokens_details":{"reasoning_tokens":0}}}`},
 		{"tool call only, max_tokens",
 			`{"id":"msg_02","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929",
 			  "content":[{"type":"tool_use","id":"toolu_02","name":"lookup","input":{}}],
@@ -80,7 +80,7 @@ func TestAnthropicChatNonStreaming(t *testing.T) {
 			  "choices":[{"index":0,"message":{"role":"assistant","content":null,
 			    "tool_calls":[{"id":"toolu_02","type":"function","function":{"name":"lookup","arguments":"{}"}}]},
 			    "logprobs":null,"finish_reason":"length"}],
-			  "usage":{"prompt_tokens":10,"completion_tokens":100,"total_tokens":110,"prompt_tokens_details":{"cached_tokens":0}}}`},
+			  "usage":{"prompt_tokens":10,"completion_tokens":100,"total_tokens":110,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,7 +171,7 @@ func TestAnthropicChatStreaming(t *testing.T) {
 				strings.Replace(oaChunk(role), "}]}", `}],"usage":null}`, 1),
 				strings.Replace(oaChunk(`[{"index":0,"delta":{"content":"Hello"},"logprobs":null,"finish_reason":null}]`), "}]}", `}],"usage":null}`, 1),
 				strings.Replace(oaChunk(`[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]`), "}]}", `}],"usage":null}`, 1),
-				oaChunk(`[],"usage":{"prompt_tokens":25,"completion_tokens":2,"total_tokens":27,"prompt_tokens_details":{"cached_tokens":0}}`),
+				oaChunk(`[],"usage":{"prompt_tokens":25,"completion_tokens":2,"total_tokens":27,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}`),
 				"data: [DONE]\n\n",
 			}},
 	}
@@ -180,14 +180,7 @@ func TestAnthropicChatStreaming(t *testing.T) {
 			gate := make(chan struct{})
 			n, mock := startAnthropic(t, sseHandler(tc.events, map[int]chan struct{}{1: gate}))
 			resp := postCtx(t, n, "/v1/chat/completions", tc.req, clientCredentialHeaders...)
-			if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
-				t.Fatalf("status %d Content-Type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
-			}
-			wantNexusHeaders(t, resp, "claude", "cloud", reasonCapability, "open")
-			body := readFirstThenRelease(t, resp, tc.want[0], gate)
-			if want := strings.Join(tc.want, ""); body != want {
-				t.Fatalf("stream\n got %q\nwant %q", body, want)
-			}
+			wantStream(t, resp, gate, tc.want, "claude", "cloud", reasonCapability, "open")
 			up := mock.onlyPost(t)
 			wantAnthropicUpstream(t, up)
 			if !strings.Contains(string(up.Body), `"stream":true`) || strings.Contains(string(up.Body), "stream_options") {
@@ -210,15 +203,8 @@ func TestAnthropicModelDiscoveryPaging(t *testing.T) {
 	}, answerJSON(200, `{"id":"msg_1","type":"message","role":"assistant","model":"claude-haiku-4-5-20251001","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}`))
 	n := startNexus(t, testConfig(anthropicBE("claude", mock.URL, anthKeyEnv)), anthEnv)
 
-	h := healthOf(t, n, "claude")
-	if h.State != "healthy" || strings.Join(h.Models, ",") != "claude-sonnet-4-5-20250929,claude-haiku-4-5-20251001" {
-		t.Fatalf("health %+v", h)
-	}
-	gets := mock.requests(http.MethodGet)
-	if len(gets) != 2 || gets[0].Path != "/v1/models" || gets[0].RawQuery != "limit=1000" ||
-		gets[1].RawQuery != "limit=1000&after_id=claude-sonnet-4-5-20250929" {
-		t.Fatalf("discovery requests %+v", gets)
-	}
+	gets := wantPagedDiscovery(t, n, mock, "claude", "claude-sonnet-4-5-20250929,claude-haiku-4-5-20251001",
+		"/v1/models", "limit=1000", "limit=1000&after_id=claude-sonnet-4-5-20250929")
 	for _, g := range gets {
 		wantUpstreamAuth(t, g, "X-Api-Key", anthKey)
 		if v := g.Header.Get("Anthropic-Version"); v != "2023-06-01" {
@@ -252,19 +238,7 @@ func TestAnthropicStreamErrorEvents(t *testing.T) {
 	stop := oaChunk(`[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]`)
 
 	t.Run("first event error fails over", func(t *testing.T) {
-		bad := newProvMock(t, anthropicModelsPage("claude-sonnet-4-5"), sseHandler([]string{overloaded}, nil))
-		good := newProvMock(t, anthropicModelsPage("claude-sonnet-4-5"), sseHandler(anthWireTextStream, nil))
-		first := anthropicBE("first", bad.URL, anthKeyEnv, "claude-sonnet-4-5")
-		first.Priority = 10
-		n := startNexus(t, testConfig(first, anthropicBE("second", good.URL, anthKeyEnv, "claude-sonnet-4-5")), anthEnv)
-		resp := postCtx(t, n, "/v1/chat/completions", req)
-		body := readAll(t, resp)
-		if want := role + hello + stop + "data: [DONE]\n\n"; resp.StatusCode != 200 || body != want {
-			t.Fatalf("status %d\n got %q\nwant %q", resp.StatusCode, body, want)
-		}
-		wantNexusHeaders(t, resp, "second", "cloud", reasonFailover, "open")
-		bad.onlyPost(t)
-		good.onlyPost(t)
+		anthFirstEventFailover(t, "first", overloaded, req, role+hello+stop+"data: [DONE]\n\n")
 	})
 	t.Run("first event error on the only backend", func(t *testing.T) {
 		n, _ := startAnthropic(t, sseHandler([]string{overloaded}, nil))
@@ -317,21 +291,12 @@ func TestAnthropicStreamUntranslatable(t *testing.T) {
 		}
 	})
 	t.Run("first event fails over", func(t *testing.T) {
-		bad := newProvMock(t, anthropicModelsPage("claude-sonnet-4-5"), sseHandler([]string{garbage}, nil))
-		good := newProvMock(t, anthropicModelsPage("claude-sonnet-4-5"), sseHandler(anthWireTextStream, nil))
-		first := anthropicBE("claude", bad.URL, anthKeyEnv, "claude-sonnet-4-5")
-		first.Priority = 10
-		n := startNexus(t, testConfig(first, anthropicBE("second", good.URL, anthKeyEnv, "claude-sonnet-4-5")), anthEnv)
-		resp := postCtx(t, n, "/v1/chat/completions", req)
-		body := readAll(t, resp)
-		if want := role + hello + stop + "data: [DONE]\n\n"; resp.StatusCode != 200 || body != want {
-			t.Fatalf("status %d\n got %q\nwant %q", resp.StatusCode, body, want)
-		}
-		wantNexusHeaders(t, resp, "second", "cloud", reasonFailover, "open")
+		n := anthFirstEventFailover(t, "claude", garbage, req, role+hello+stop+"data: [DONE]\n\n")
 		if h := healthOf(t, n, "claude"); h.State != "unhealthy" {
 			t.Errorf("health %+v", h)
 		}
 	})
+
 	t.Run("mid-stream", func(t *testing.T) {
 		events := []string{anthWireTextStream[0], anthWireTextStream[1], anthWireTextStream[2],
 			anthSSE("content_block_delta", `{"type":"content_block_delta","index":0,"delta":`)}
@@ -423,4 +388,24 @@ func TestAnthropicProviderErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// anthFirstEventFailover runs a stream whose first backend (named first,
+// preferred) answers with badEvent, and checks that the second one served
+// the whole answer want.
+func anthFirstEventFailover(t *testing.T, first, badEvent, req, want string) *testNexus {
+	t.Helper()
+	bad := newProvMock(t, anthropicModelsPage("claude-sonnet-4-5"), sseHandler([]string{badEvent}, nil))
+	good := newProvMock(t, anthropicModelsPage("claude-sonnet-4-5"), sseHandler(anthWireTextStream, nil))
+	be := anthropicBE(first, bad.URL, anthKeyEnv, "claude-sonnet-4-5")
+	be.Priority = 10
+	n := startNexus(t, testConfig(be, anthropicBE("second", good.URL, anthKeyEnv, "claude-sonnet-4-5")), anthEnv)
+	resp := postCtx(t, n, "/v1/chat/completions", req)
+	if body := readAll(t, resp); resp.StatusCode != 200 || body != want {
+		t.Fatalf("status %d\n got %q\nwant %q", resp.StatusCode, body, want)
+	}
+	wantNexusHeaders(t, resp, "second", "cloud", reasonFailover, "open")
+	bad.onlyPost(t)
+	good.onlyPost(t)
+	return n
 }

@@ -62,7 +62,7 @@ func TestGeminiChatNonStreaming(t *testing.T) {
 			    "promptTokensDetails":[{"modality":"TEXT","tokenCount":8}]},
 			  "modelVersion":"gemini-2.5-flash","responseId":"mWCaaO6OIsu_qtsP0M2EwA0"}`,
 			`{"id":"chatcmpl-mWCaaO6OIsu_qtsP0M2EwA0","object":"chat.completion","created":1700000000,"model":"gemini-2.5-flash",
-			  "choices":[{"index":0,"message":{"role":"assistant","content":"It is sunny in Paris.","refusal":null},"logprobs":null,"finish_reason":"stop"}],
+			  "choices":[{"index":0,"message":{"role":"assistant","content":"It is sunny in Paris."},"logprobs":null,"finish_reason":"stop"}],
 			  "usage":{"prompt_tokens":8,"completion_tokens":6,"total_tokens":14,"prompt_tokens_details":{"cached_tokens":0},
 			    "completion_tokens_details":{"reasoning_tokens":0}}}`},
 		{"functionCall with STOP is tool_calls",
@@ -73,7 +73,7 @@ func TestGeminiChatNonStreaming(t *testing.T) {
 			`{"id":"chatcmpl-resp-2","object":"chat.completion","created":1700000000,"model":"gemini-2.5-flash",
 			  "choices":[{"index":0,"message":{"role":"assistant","content":null,
 			    "tool_calls":[{"id":"call_abababab_0","type":"function","function":{"name":"get_weather","arguments":"{\"location\":\"Paris\"}"},
-			      "extra_content":{"google":{"thought_signature":"CiQBVKhc7g=="}}}],"refusal":null},
+			      "extra_content":{"google":{"thought_signature":"CiQBVKhc7g=="}}}]},
 			    "logprobs":null,"finish_reason":"tool_calls"}],
 			  "usage":{"prompt_tokens":50,"completion_tokens":70,"total_tokens":120,"prompt_tokens_details":{"cached_tokens":0},
 			    "completion_tokens_details":{"reasoning_tokens":55}}}`},
@@ -81,7 +81,7 @@ func TestGeminiChatNonStreaming(t *testing.T) {
 			`{"candidates":[{"content":{"parts":[{"text":"It is"}],"role":"model"},"finishReason":"MAX_TOKENS","index":0}],
 			  "usageMetadata":{"promptTokenCount":8,"candidatesTokenCount":2,"totalTokenCount":10},"modelVersion":"gemini-2.5-flash","responseId":"r3"}`,
 			`{"id":"chatcmpl-r3","object":"chat.completion","created":1700000000,"model":"gemini-2.5-flash",
-			  "choices":[{"index":0,"message":{"role":"assistant","content":"It is","refusal":null},"logprobs":null,"finish_reason":"length"}],
+			  "choices":[{"index":0,"message":{"role":"assistant","content":"It is"},"logprobs":null,"finish_reason":"length"}],
 			  "usage":{"prompt_tokens":8,"completion_tokens":2,"total_tokens":10,"prompt_tokens_details":{"cached_tokens":0},
 			    "completion_tokens_details":{"reasoning_tokens":0}}}`},
 	}
@@ -89,13 +89,7 @@ func TestGeminiChatNonStreaming(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			n, mock := startGemini(t, answerJSON(200, tc.answer))
 			resp := n.post(t, "/v1/chat/completions", gemToolsReq+`}`, clientCredentialHeaders...)
-			body := readAll(t, resp)
-			if want := compactWant(t, tc.want); resp.StatusCode != 200 || body != want {
-				t.Fatalf("status %d body\n got %s\nwant %s", resp.StatusCode, body, want)
-			}
-			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-				t.Errorf("Content-Type %q", ct)
-			}
+			wantJSONAnswer(t, resp, tc.want)
 			wantNexusHeaders(t, resp, "gemini", "cloud", reasonCapability, "open")
 			up := mock.onlyPost(t)
 			wantGeminiUpstream(t, up, "/v1beta/models/gemini-2.5-flash:generateContent", "")
@@ -147,9 +141,9 @@ func TestGeminiChatStreaming(t *testing.T) {
 			geminiSSE(`{"candidates": [{"content": {"parts": [{"text": "It is"}],"role": "model"},"index": 0}],` + meta + `}`),
 			geminiSSE(`{"candidates": [{"content": {"parts": [{"text": ""}],"role": "model"},"finishReason": "STOP","index": 0}],` +
 				`"usageMetadata":{"promptTokenCount":8,"candidatesTokenCount":2,"thoughtsTokenCount":5,"totalTokenCount":15},"modelVersion":"gemini-2.5-flash","responseId":"r1"}`),
-		}, []string{
-			first,
-			gemOAFrame(`,"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]`),
+		}, []string{ // with include_usage every chunk says usage:null, as OpenAI's do
+			gemOAFrame(`,"choices":[{"index":0,"delta":{"role":"assistant","content":"It is"},"logprobs":null,"finish_reason":null}],"usage":null`),
+			gemOAFrame(`,"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null`),
 			gemOAFrame(`,"choices":[],"usage":{"prompt_tokens":8,"completion_tokens":7,"total_tokens":15,` +
 				`"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":5}}`),
 			"data: [DONE]\n\n",
@@ -164,14 +158,7 @@ func TestGeminiChatStreaming(t *testing.T) {
 				req = gemToolsReq + `,"stream":true,"stream_options":{"include_usage":true}}`
 			}
 			resp := postCtx(t, n, "/v1/chat/completions", req, clientCredentialHeaders...)
-			if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
-				t.Fatalf("status %d Content-Type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
-			}
-			wantNexusHeaders(t, resp, "gemini", "cloud", reasonCapability, "open")
-			body := readFirstThenRelease(t, resp, tc.want[0], gate)
-			if want := strings.Join(tc.want, ""); body != want {
-				t.Fatalf("stream\n got %q\nwant %q", body, want)
-			}
+			wantStream(t, resp, gate, tc.want, "gemini", "cloud", reasonCapability, "open")
 			up := mock.onlyPost(t)
 			wantGeminiUpstream(t, up, "/v1beta/models/gemini-2.5-flash:streamGenerateContent", "alt=sse")
 			if !jsonEqual(t, up.Body, gemToolsUpstream) {
@@ -206,15 +193,8 @@ func TestGeminiModelDiscovery(t *testing.T) {
 		`"usageMetadata":{"promptTokenCount":1,"candidatesTokenCount":1,"totalTokenCount":2},"modelVersion":"gemini-2.0-flash","responseId":"d1"}`))
 	n := startNexus(t, testConfig(googleBE("gemini", mock.URL, gemKeyEnv)), gemEnv)
 
-	h := healthOf(t, n, "gemini")
-	if h.State != "healthy" || strings.Join(h.Models, ",") != "gemini-2.5-flash,gemini-2.0-flash,gemini-embedding-001" {
-		t.Fatalf("health %+v", h)
-	}
-	gets := mock.requests(http.MethodGet)
-	if len(gets) != 2 || gets[0].Path != "/v1beta/models" || gets[0].RawQuery != "pageSize=1000" ||
-		gets[1].RawQuery != "pageSize=1000&pageToken=Ch5tb2RlbHMvZ2VtaW5pLTIuNS1mbGFzaA%3D%3D" {
-		t.Fatalf("discovery requests %+v", gets)
-	}
+	gets := wantPagedDiscovery(t, n, mock, "gemini", "gemini-2.5-flash,gemini-2.0-flash,gemini-embedding-001",
+		"/v1beta/models", "pageSize=1000", "pageSize=1000&pageToken=Ch5tb2RlbHMvZ2VtaW5pLTIuNS1mbGFzaA%3D%3D")
 	for _, g := range gets {
 		wantGeminiUpstream(t, g, "/v1beta/models", g.RawQuery)
 	}

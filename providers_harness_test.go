@@ -146,11 +146,10 @@ var clientCredentialHeaders = []string{"Authorization", "Bearer client-secret-1"
 // (tests in this package do not run in parallel).
 func pinTranslatorClocks(t testing.TB) {
 	t.Helper()
-	oldA, oldG, oldR := anthropicNow, gemNow, gemRandHex
-	anthropicNow = func() int64 { return 1700000000 }
-	gemNow = func() int64 { return 1700000000 }
-	gemRandHex = func(n int) string { return strings.Repeat("ab", n) }
-	t.Cleanup(func() { anthropicNow, gemNow, gemRandHex = oldA, oldG, oldR })
+	oldNow, oldRand := nowUnix, randomHex
+	nowUnix = func() int64 { return 1700000000 }
+	randomHex = func(n int) string { return strings.Repeat("ab", n) }
+	t.Cleanup(func() { nowUnix, randomHex = oldNow, oldRand })
 }
 
 // postCtx sends a JSON body to Nexus with a 10-second deadline, so a
@@ -257,6 +256,52 @@ func compactWant(t testing.TB, s string) string {
 		t.Fatalf("bad expectation JSON: %v\n%s", err, s)
 	}
 	return buf.String()
+}
+
+// wantJSONAnswer checks a 200 JSON answer whose body is the compact form of
+// want, and returns it.
+func wantJSONAnswer(t testing.TB, resp *http.Response, want string) string {
+	t.Helper()
+	body := readAll(t, resp)
+	if want := compactWant(t, want); resp.StatusCode != 200 || body != want {
+		t.Fatalf("status %d body\n got %s\nwant %s", resp.StatusCode, body, want)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	return body
+}
+
+// wantStream checks a 200 event stream with the given Nexus headers whose
+// first frames are want[0] (read before gate is released) and whose whole
+// body is want joined; it returns the body.
+func wantStream(t testing.TB, resp *http.Response, gate chan struct{}, want []string, backend, kind, reason, zone string) string {
+	t.Helper()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		close(gate)
+		t.Fatalf("status %d Content-Type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	wantNexusHeaders(t, resp, backend, kind, reason, zone)
+	body := readFirstThenRelease(t, resp, want[0], gate)
+	if w := strings.Join(want, ""); body != w {
+		t.Fatalf("stream\n got %q\nwant %q", body, w)
+	}
+	return body
+}
+
+// wantPagedDiscovery checks that backend name is healthy with models (comma
+// separated) after two discovery pages at path with the given queries, and
+// returns the discovery requests.
+func wantPagedDiscovery(t testing.TB, n *testNexus, mock *provMock, name, models, path, q1, q2 string) []provRequest {
+	t.Helper()
+	if h := healthOf(t, n, name); h.State != "healthy" || strings.Join(h.Models, ",") != models {
+		t.Fatalf("health %+v", h)
+	}
+	gets := mock.requests(http.MethodGet)
+	if len(gets) != 2 || gets[0].Path != path || gets[0].RawQuery != q1 || gets[1].RawQuery != q2 {
+		t.Fatalf("discovery requests %+v", gets)
+	}
+	return gets
 }
 
 // healthEntry is one backend of GET /health.

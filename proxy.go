@@ -1,16 +1,17 @@
 // proxy.go: the proxied endpoints — route, call upstream, fail over, answer.
 //
-// serveProxy is the whole life of one request: parse just enough, pick a
-// backend, run the exchange the backend's agent built, and retry on the next
-// eligible backend while no byte has reached the client. Non-streaming
-// answers are buffered up to 8 MiB (to read usage for the cost header) and
-// otherwise passed through; streams are relayed by stream.go.
+// A request reads as one story: serveProxy parses just enough (inbound.go),
+// routes (route.go), has the backend's agent build the upstream call
+// (agents.go, provider_*.go; translated through the hub when the backend
+// speaks another format), and relays the answer — a body here, a stream in
+// stream.go — with the Nexus headers (headers.go). While no byte has reached
+// the client, a failed attempt is retried on the next eligible backend.
+// Non-streaming answers are buffered up to 8 MiB (to read usage for the cost
+// header) and otherwise passed through.
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -55,23 +56,61 @@ type reqLog struct {
 	acct        requestAccount // client and spend (budget_meter.go)
 }
 
+// call is one client request on its way through Nexus. It keeps the
+// registry the request started with, so a reload mid-request changes none
+// of its timeouts, prices or backends, and the state of the attempt in
+// progress.
+type call struct {
+	w   http.ResponseWriter
+	r   *http.Request
+	reg *registry
+	in  *inbound
+	rl  reqLog
+
+	// The attempt in progress: its backend and exchange, the call's context
+	// (ends when the client leaves or timeouts.request passes) and the
+	// attempt's own (cancelled with a cause), the first-byte timer, the
+	// upstream answer and the prompt count running beside it.
+	b         *backend
+	ex        *exchange
+	ctx       context.Context
+	actx      context.Context
+	cancel    context.CancelCauseFunc
+	firstByte *time.Timer
+	resp      *http.Response
+	pc        *promptCount
+}
+
+// newCall starts a call on the registry now in use.
+func (s *server) newCall(w http.ResponseWriter, r *http.Request, op opKind) call {
+	return call{w: w, r: r, reg: s.reg.Load(),
+		rl: reqLog{id: requestIDFrom(r.Header), op: op, start: time.Now(), ri: routeInfo{reason: reasonNone}}}
+}
+
+// setCost prices u for the served model when a price is known.
+func (c *call) setCost(u usage) {
+	if p, ok := priceFor(c.rl.served, c.reg.cfg.Pricing); ok {
+		c.rl.cost, c.rl.hasCost = costUSD(p, u), true
+	}
+}
+
 func (s *server) proxyHandler(op opKind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { s.serveProxy(w, r, op) }
 }
 
 // serveProxy handles one proxied request from start to log line.
 func (s *server) serveProxy(w http.ResponseWriter, r *http.Request, op opKind) {
-	rl := &reqLog{id: requestIDFrom(r.Header), op: op, start: time.Now(), ri: routeInfo{reason: reasonNone}}
-	reg := s.reg.Load()
-	w = s.meter(w, r, rl)
-	err := s.proxy(w, r, reg, rl)
+	c := s.newCall(w, r, op)
+	rl := &c.rl
+	w = s.meter(&c)
+	err := s.proxy(&c)
 	if err != nil && !rl.wroteHeader {
-		ae := asAPIError(err)
 		if errors.Is(err, errClientGone) {
 			rl.status = 499
 		} else {
-			rl.status = ae.Status
-			s.writeError(w, rl, ae, op == opMessages)
+			ae := asAPIError(err)
+			rl.status, rl.wroteHeader = ae.Status, true
+			writeError(w, rl.id, rl.ri, ae, clientCodecFor(op))
 		}
 	}
 	if err != nil {
@@ -80,36 +119,31 @@ func (s *server) serveProxy(w http.ResponseWriter, r *http.Request, op opKind) {
 	s.finish(rl)
 }
 
-// writeError writes an error answer with the Nexus headers.
-func (s *server) writeError(w http.ResponseWriter, rl *reqLog, ae *apiError, anthropicClient bool) {
-	h := w.Header()
-	setNexusHeaders(h, rl.ri, rl.id)
-	setErrorHeaders(h, ae)
-	body := openAIErrorBody(ae)
-	if anthropicClient {
-		body = anthropicErrorBody(ae)
+// clientCodecFor is the wire format clients of op speak.
+func clientCodecFor(op opKind) clientCodec {
+	if c := clientCodecs[op]; c != nil {
+		return c
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(ae.Status)
-	w.Write(body)
-	rl.wroteHeader = true
+	return openAIClient{}
 }
 
-func (s *server) proxy(w http.ResponseWriter, r *http.Request, reg *registry, rl *reqLog) error {
-	body, err := readBody(r, reg.cfg.MaxBodyBytes)
+func (s *server) proxy(c *call) error {
+	reg, rl := c.reg, &c.rl
+	body, err := readBody(c.r, reg.cfg.MaxBodyBytes)
 	if err != nil {
 		return err
 	}
-	in, err := parseInbound(rl.op, body, r.Header)
+	in, err := parseInbound(rl.op, body, c.r.Header)
 	if err != nil {
 		return err
 	}
+	c.in = in
 	rl.model, rl.stream, in.requestID = in.model, in.stream, rl.id
 	model := in.model
 	if target, ok := reg.cfg.Aliases[model]; ok {
 		model = target
 	}
-	q, err := reg.requirementsFor(r.Header, in.model, model)
+	q, err := reg.requirementsFor(c.r.Header, in.model, model)
 	if err != nil {
 		return err
 	}
@@ -120,7 +154,7 @@ func (s *server) proxy(w http.ResponseWriter, r *http.Request, reg *registry, rl
 	if q, models, err = s.admit(reg, rl, in.model, q, models); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), reg.cfg.Timeouts.Request)
+	ctx, cancel := context.WithTimeout(c.r.Context(), reg.cfg.Timeouts.Request)
 	defer cancel()
 
 	var tried [maxAttempts]*backend
@@ -138,7 +172,7 @@ func (s *server) proxy(w http.ResponseWriter, r *http.Request, reg *registry, rl
 		if used != model {
 			rl.ri.fallback = used
 		}
-		ae, retry := s.attempt(ctx, w, reg, b, in, used, rl)
+		ae, retry := s.attempt(ctx, c, b)
 		reg.release(b)
 		if ae == nil {
 			return nil
@@ -230,39 +264,36 @@ func ctxError(ctx context.Context, b *backend) error {
 	return errClientGone
 }
 
-// attempt runs one exchange with b. It returns nil when an answer was written,
-// or the failure and whether another backend may be tried.
-func (s *server) attempt(ctx context.Context, w http.ResponseWriter, reg *registry, b *backend, in *inbound,
-	model string, rl *reqLog) (*apiError, bool) {
+// attempt runs one exchange with b. It returns nil when an answer was
+// written, or the failure and whether another backend may be tried.
+func (s *server) attempt(ctx context.Context, c *call, b *backend) (*apiError, bool) {
 	actx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	ex, err := b.agent.build(actx, b, in, model)
+	ex, err := b.agent.build(actx, b, c.in, c.rl.served)
 	if err != nil {
 		return asAPIError(err), false
 	}
-	if in.thinking > 0 && b.cfg.Type != "anthropic" && !reasoningModel(b, model) {
-		s.log.Debug("thinking budget ignored: backend has no reasoning control", "id", rl.id, "backend", b.cfg.Name)
+	c.b, c.ex, c.ctx, c.actx, c.cancel, c.resp, c.pc = b, ex, ctx, actx, cancel, nil, nil
+	if c.in.stream && !b.local && (ex.prompt != nil || ex.promptBody != nil) {
+		c.pc = startPromptCount(c.rl.served, ex.prompt, ex.promptBody, ex.promptCodec) // overlaps the upstream call
 	}
-	var pc *promptCount
-	if in.stream && !b.local && ex.format == formatOpenAI && (in.op == opChat || in.op == opMessages) {
-		pc = startPromptCount(model, ex.body) // overlaps the upstream call
-	}
-	firstByte := time.AfterFunc(reg.cfg.Timeouts.FirstByte, func() { cancel(errFirstByte) })
-	defer firstByte.Stop()
+	c.firstByte = time.AfterFunc(c.reg.cfg.Timeouts.FirstByte, func() { cancel(errFirstByte) })
+	defer c.firstByte.Stop()
 	sent := time.Now()
-	resp, err := reg.client.Do(ex.req)
+	resp, err := c.reg.client.Do(ex.req)
 	if err != nil {
-		return s.transportFailure(actx, ctx, b, err)
+		return s.transportFailure(c, err)
 	}
 	defer resp.Body.Close()
+	c.resp = resp
 	if resp.StatusCode >= 400 {
-		firstByte.Stop()
-		return s.upstreamFailure(b, ex, resp)
+		c.firstByte.Stop()
+		return s.upstreamFailure(c)
 	}
-	if in.stream && resp.StatusCode == http.StatusOK && isEventStream(resp.Header) {
-		return s.relayStream(actx, ctx, cancel, firstByte, w, b, ex, resp, pc, rl)
+	if c.in.stream && resp.StatusCode == http.StatusOK && isEventStream(resp.Header) && ex.relay != nil {
+		return s.relayStream(c)
 	}
-	ae, retry := s.relayBody(actx, ctx, w, b, ex, resp, rl)
+	ae, retry := s.relayBody(c)
 	if ae == nil {
 		b.observeLatency(time.Since(sent))
 	}
@@ -276,12 +307,13 @@ func isEventStream(h http.Header) bool {
 
 // transportFailure classifies an error from sending the request or reading
 // its answer before anything reached the client.
-func (s *server) transportFailure(actx, ctx context.Context, b *backend, err error) (*apiError, bool) {
-	if ctx.Err() != nil { // the client left or the request deadline passed
-		return asAPIError(ctxError(ctx, b)), false
+func (s *server) transportFailure(a *call, err error) (*apiError, bool) {
+	b := a.b
+	if a.ctx.Err() != nil { // the client left or the request deadline passed
+		return asAPIError(ctxError(a.ctx, b)), false
 	}
 	recordResult(s.log, b, true)
-	if errors.Is(context.Cause(actx), errFirstByte) {
+	if errors.Is(context.Cause(a.actx), errFirstByte) {
 		return &apiError{Status: http.StatusGatewayTimeout, Type: "timeout", Code: "backend_timeout",
 			Message: "backend " + b.cfg.Name + " sent no answer within timeouts.first_byte", Err: err}, true
 	}
@@ -290,9 +322,10 @@ func (s *server) transportFailure(actx, ctx context.Context, b *backend, err err
 }
 
 // upstreamFailure maps a provider's error answer (status >= 400).
-func (s *server) upstreamFailure(b *backend, ex *exchange, resp *http.Response) (*apiError, bool) {
+func (s *server) upstreamFailure(a *call) (*apiError, bool) {
+	b, resp := a.b, a.resp
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	ae := providerError(b, ex.format, resp.StatusCode, raw)
+	ae := providerError(b, resp.StatusCode, raw)
 	if v := resp.Header.Get("Retry-After"); v != "" {
 		ae.RetryAfter, _ = strconv.Atoi(v)
 	}
@@ -305,16 +338,16 @@ func (s *server) upstreamFailure(b *backend, ex *exchange, resp *http.Response) 
 	return ae, retry
 }
 
-// relayBody forwards a non-streaming answer, translated or byte-for-byte.
-func (s *server) relayBody(actx, ctx context.Context, w http.ResponseWriter, b *backend, ex *exchange,
-	resp *http.Response, rl *reqLog) (*apiError, bool) {
+// relayBody forwards a non-streaming answer, translated or byte for byte.
+func (s *server) relayBody(a *call) (*apiError, bool) {
+	b, ex, resp, rl, w := a.b, a.ex, a.resp, &a.rl, a.w
 	body, err := readAnswer(resp)
 	if err != nil {
-		return s.transportFailure(actx, ctx, b, err)
+		return s.transportFailure(a, err)
 	}
 	h := w.Header()
 	if len(body) > maxBufferedAnswer {
-		if ex.convert != nil {
+		if ex.translated {
 			return s.untranslatable(b, body[:maxRawInError], errors.New("answer larger than 8 MiB")), false
 		}
 		// Too large to inspect: pass it through as it arrives, without cost.
@@ -330,38 +363,31 @@ func (s *server) relayBody(actx, ctx context.Context, w http.ResponseWriter, b *
 		}
 		return nil, false
 	}
-	var u usage
-	var ok bool
-	if ex.convert != nil {
-		out, cu, err := ex.convert(body)
-		if err != nil {
+	out, u, ok := body, usage{}, false
+	if ex.translated {
+		if out, u, ok, err = ex.answer(body); err != nil {
 			return s.untranslatable(b, body, err), false
 		}
-		body, u = out, cu
-		ok = true
 		h.Set("Content-Type", "application/json")
 	} else {
+		u, ok = ex.usageOf(body)
 		copyResponseHeaders(h, resp.Header)
-		if ex.usageOf != nil {
-			u, ok = ex.usageOf(body)
-		} else {
-			u, ok = openAIUsageFast(body)
-		}
 	}
 	recordResult(s.log, b, false)
 	rl.use = u
 	setNexusHeaders(h, rl.ri, rl.id)
+	copyHeader(h, ex.header)
 	if ok && !b.local {
-		s.setCost(rl, rl.served, u)
+		a.setCost(u)
 		if rl.hasCost {
 			h[hdrCostEst] = []string{formatUSD(rl.cost)}
 		}
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["Content-Length"] = []string{strconv.Itoa(len(out))}
 	rl.status, rl.wroteHeader = resp.StatusCode, true
 	w.WriteHeader(resp.StatusCode)
 	rl.ttfb = time.Since(rl.start)
-	w.Write(body)
+	w.Write(out)
 	return nil, false
 }
 
@@ -376,13 +402,6 @@ func readAnswer(resp *http.Response) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(resp.Body, maxBufferedAnswer+1))
 }
 
-// setCost prices u for model when a price is known.
-func (s *server) setCost(rl *reqLog, model string, u usage) {
-	if p, ok := priceFor(model, s.reg.Load().cfg.Pricing); ok {
-		rl.cost, rl.hasCost = costUSD(p, u), true
-	}
-}
-
 // untranslatable is the 502 for an answer Nexus cannot read; the backend is
 // unhealthy until its next good check.
 func (s *server) untranslatable(b *backend, raw []byte, err error) *apiError {
@@ -393,47 +412,4 @@ func (s *server) untranslatable(b *backend, raw []byte, err error) *apiError {
 	return &apiError{Status: http.StatusBadGateway, Type: "api_error", Code: "bad_upstream_answer",
 		Message: "backend " + b.cfg.Name + " sent an answer Nexus cannot translate: " +
 			scrubSecrets(string(raw), b.key), Err: err}
-}
-
-// openAIUsageFast reads the "usage" object of an OpenAI answer without
-// decoding the rest (usage comes last in OpenAI-format answers).
-func openAIUsageFast(body []byte) (usage, bool) {
-	i := bytes.LastIndex(body, []byte(`"usage"`))
-	if i < 0 {
-		return usage{}, false
-	}
-	rest := bytes.TrimLeft(body[i+len(`"usage"`):], " \t\r\n")
-	if len(rest) == 0 || rest[0] != ':' {
-		return usage{}, false
-	}
-	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
-	end := objectEnd(rest)
-	if end < 0 {
-		return usage{}, false
-	}
-	var ou openAIUsage
-	if err := json.Unmarshal(rest[:end], &ou); err != nil {
-		return usage{}, false
-	}
-	return ou.toUsage(), true
-}
-
-// objectEnd returns the length of the JSON object at the start of b (which
-// holds no strings containing braces, as a usage object does not), or -1.
-func objectEnd(b []byte) int {
-	if len(b) == 0 || b[0] != '{' {
-		return -1
-	}
-	depth := 0
-	for j, c := range b {
-		switch c {
-		case '{':
-			depth++
-		case '}':
-			if depth--; depth == 0 {
-				return j + 1
-			}
-		}
-	}
-	return -1
 }

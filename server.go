@@ -21,12 +21,13 @@ type server struct {
 	reg     atomic.Pointer[registry]
 	log     *slog.Logger
 	metrics *metrics
+	console *consoleRecorder
 	envKeys [][32]byte // sha256 of each NEXUS_API_KEYS entry
 	waiting atomic.Int32
 	started time.Time
 	getenv  func(string) string
-	clock   clock      // accounting, rate limits and the spend writer
-	spend   *spendBook // this server's spend, across reloads
+	clock   clock        // accounting, rate limits and the spend writer
+	spend   *spendLedger // this server's spend, across reloads
 	store   *spendStore
 
 	mu         sync.Mutex // guards the health checker lifecycle and buckets
@@ -36,8 +37,8 @@ type server struct {
 }
 
 func newServer(log *slog.Logger, getenv func(string) string) *server {
-	s := &server{log: log, metrics: newMetrics(), started: time.Now(), getenv: getenv, clock: realClock{},
-		spend: newSpendBook(), buckets: map[string]*tokenBucket{}, envKeys: envKeyDigests(getenv)}
+	s := &server{log: log, metrics: newMetrics(), console: newConsoleRecorder(), started: time.Now(), getenv: getenv,
+		clock: realClock{}, spend: newSpendLedger(), buckets: map[string]*tokenBucket{}, envKeys: envKeyDigests(getenv)}
 	s.metrics.spend = func() map[clientBackend]nanoUSD { return s.spend.byClientBackend(s.clock.Now()) }
 	return s
 }
@@ -56,6 +57,7 @@ func (s *server) install(cfg *Config) {
 	hc.checkAll(start)
 	stop()
 	old := s.reg.Swap(reg)
+	s.console.retain(reg.backends)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -128,11 +130,15 @@ func (s *server) handler() http.Handler {
 	mux.Handle("POST /v1/embeddings", s.proxyHandler(opEmbeddings))
 	mux.Handle("POST /v1/messages", s.proxyHandler(opMessages))
 	mux.HandleFunc("POST /v1/messages/count_tokens", s.handleCountTokens)
+	mux.Handle("POST /v1/responses", s.proxyHandler(opResponses))
 	mux.HandleFunc("GET /v1/models", s.handleModels)
 	mux.HandleFunc("GET /v1/models/{id...}", s.handleModel)
 	mux.HandleFunc("GET /health", s.handleHealth)
 	mux.HandleFunc("GET /ready", s.handleReady)
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	mux.HandleFunc("GET /{$}", s.handleConsoleFile)
+	mux.HandleFunc("GET /console/", s.handleConsoleFile)
+	mux.HandleFunc("GET /nexus/status", s.handleConsoleStatus)
 	mux.HandleFunc("/", s.handleNotFound)
 	return s.recoverer(s.authenticate(mux))
 }
@@ -154,32 +160,21 @@ func (s *server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 		Code: "unknown_url", Message: "unknown endpoint " + r.Method + " " + r.URL.Path})
 }
 
-func isMessagesPath(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/v1/messages") }
-
-// writeAPIError answers a request that never reached routing.
+// writeAPIError answers a request that never reached routing, in the
+// format of the endpoint it asked for.
 func writeAPIError(w http.ResponseWriter, r *http.Request, e *apiError) {
-	anthropicClient := isMessagesPath(r)
-	setNexusHeaders(w.Header(), routeInfo{}, requestIDFrom(r.Header))
-	setErrorHeaders(w.Header(), e)
-	w.WriteHeader(e.Status)
-	if anthropicClient {
-		w.Write(anthropicErrorBody(e))
-		return
-	}
-	w.Write(openAIErrorBody(e))
+	writeError(w, requestIDFrom(r.Header), routeInfo{}, e, clientForPath(r.URL.Path))
 }
 
 // authenticate enforces client keys ("clients" and NEXUS_API_KEYS) on the
-// /v1 API and hands the client on in the request's context. /health,
-// /ready and /metrics never need a key. Keys are compared as SHA-256
-// digests in constant time (clients.go).
+// /v1 API and the console's data under /nexus/, and hands the client on in
+// the request's context. /health, /ready, /metrics and the console page with
+// its assets never need a key. Keys are compared as SHA-256 digests in
+// constant time (clients.go).
 func (s *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var cs *clientSet
-		if reg := s.reg.Load(); reg != nil {
-			cs = reg.clients
-		}
-		if !cs.enabled() || !strings.HasPrefix(r.URL.Path, "/v1/") {
+		cs := s.clients()
+		if !cs.enabled() || !needsClientKey(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -194,6 +189,21 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 			slog.String("path", r.URL.Path), slog.String("backend", "none"), slog.Int("status", http.StatusUnauthorized),
 			slog.String("error", "client authentication failed"))
 	})
+}
+
+func needsClientKey(path string) bool {
+	return strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, "/nexus/")
+}
+
+// clientAuth reports whether clients must send a key.
+func (s *server) clientAuth() bool { return s.clients().enabled() }
+
+// clients is the client keys of the running config.
+func (s *server) clients() *clientSet {
+	if reg := s.reg.Load(); reg != nil {
+		return reg.clients
+	}
+	return nil
 }
 
 // recoverer turns a panic into a 500 envelope (when nothing was written yet)
@@ -256,10 +266,12 @@ func (s *server) finish(rl *reqLog) {
 			b.observeLatency(lat)
 		}
 	}
-	s.metrics.observeRequest(requestRecord{Backend: name, BackendType: typ, Model: rl.model,
+	rec := requestRecord{Backend: name, BackendType: typ, Model: rl.model,
 		RouteReason: rl.ri.reason, Status: rl.status, Stream: rl.stream, Latency: lat, TTFB: rl.ttfb,
 		PromptTokens: rl.use.InputTokens, CompletionTokens: rl.use.OutputTokens,
-		CostUSD: rl.cost, HasCost: rl.hasCost, Attempts: rl.attempts})
+		CostUSD: rl.cost, HasCost: rl.hasCost, Attempts: rl.attempts, Client: rl.acct.client.nameOf()}
+	s.metrics.observeRequest(rec)
+	s.console.record(rl.id, rl.start.Add(lat), &rec)
 	lvl := slog.LevelInfo
 	failed := rl.err != nil && (rl.status >= 500 || rl.wroteHeader) && !errors.Is(rl.err, errClientGone)
 	if failed {

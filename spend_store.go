@@ -1,6 +1,6 @@
 // spend_store.go: budget.state_file — spend that survives a restart.
 //
-// The spend book (budget.go) is written as one small JSON file: every
+// The spend ledger (budget.go) is written as one small JSON file: every
 // month's spend per client, backend and model, in nano-dollar precision.
 // A write is atomic (a temp file in the same directory, fsync, rename,
 // fsync of the directory), happens within 5 s of a change and no more often
@@ -33,8 +33,8 @@ const (
 	maxSpendStateBytes = 64 << 20
 )
 
-// spendRow is one line of the state file.
-type spendRow struct {
+// stateRow is one line of the state file.
+type stateRow struct {
 	Month   string          `json:"month"` // UTC calendar month, "2006-01"
 	Client  string          `json:"client"`
 	Backend string          `json:"backend"`
@@ -45,7 +45,7 @@ type spendRow struct {
 type spendFile struct {
 	Version *int       `json:"version"`
 	SavedAt string     `json:"saved_at"`
-	Spend   []spendRow `json:"spend"`
+	Spend   []stateRow `json:"spend"`
 }
 
 // encodeSpend renders rows as the state file, one row per line, sorted.
@@ -63,7 +63,7 @@ func encodeSpend(rows map[spendKey]nanoUSD, now time.Time) []byte {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		line, _ := json.Marshal(spendRow{k.month, k.client, k.backend, k.model, json.RawMessage(formatNano(rows[k]))})
+		line, _ := json.Marshal(stateRow{k.month, k.client, k.backend, k.model, json.RawMessage(formatNano(rows[k]))})
 		buf.WriteString("\n  ")
 		buf.Write(line)
 	}
@@ -246,10 +246,10 @@ func writeFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-// spendStore writes the spend book to its state file.
+// spendStore writes the spend ledger to its state file.
 type spendStore struct {
 	path     string
-	book     *spendBook
+	book     *spendLedger
 	log      *slog.Logger
 	clock    clock
 	interval time.Duration
@@ -338,7 +338,7 @@ func (st *spendStore) close() {
 	st.save()
 }
 
-// openSpend loads budget.state_file into the spend book and starts its
+// openSpend loads budget.state_file into the spend ledger and starts its
 // writer; without a state file spend lives in memory. Called once, before
 // serving; its error stops the start.
 func (s *server) openSpend(cfg *Config) error {

@@ -114,7 +114,7 @@ func TestWriteFileAtomic(t *testing.T) {
 func TestSpendWriterFiveSecondRule(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "spend.json")
 	fc := newFakeClock(time.Date(2025, 1, 10, 12, 0, 0, 0, time.UTC))
-	book := newSpendBook()
+	book := newSpendLedger()
 	saves := make(chan time.Time, 16)
 	st := &spendStore{path: path, book: book, log: discardLogger(), clock: fc, interval: spendFlushInterval}
 	st.onSave = func() { saves <- fc.Now() }
@@ -164,7 +164,7 @@ func TestSpendWriterRetriesAfterFailure(t *testing.T) {
 	os.Mkdir(dir, 0o700)
 	path := filepath.Join(dir, "spend.json")
 	fc := newFakeClock(time.Date(2025, 1, 10, 12, 0, 0, 0, time.UTC))
-	book := newSpendBook()
+	book := newSpendLedger()
 	logs := &syncBuffer{}
 	saves := make(chan struct{}, 16)
 	st := &spendStore{path: path, book: book, log: newTestLogger(logs), clock: fc, interval: spendFlushInterval}

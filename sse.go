@@ -1,7 +1,9 @@
 // sse.go: reading and writing server-sent events with bounded memory.
 //
 // Upstream streams are read one event at a time so each can be flushed to the
-// client as soon as it is complete. The reader reuses its buffers: an event is
+// client as soon as it is complete; the reader yields streamEvents (the
+// translators' framing-free view, translate.go): the "event:" field as
+// Name, the "data:" lines joined with '\n' as Data. The reader reuses its buffers: an event is
 // valid only until the next call to next, and no event may exceed
 // maxSSEEventBytes, so memory per stream is constant.
 package main
@@ -19,13 +21,6 @@ const maxSSEEventBytes = 4 << 20
 // errSSETooLarge is returned for an event larger than maxSSEEventBytes.
 var errSSETooLarge = errors.New("sse: event too large")
 
-// sseEvent is one event. Its slices alias the reader's buffers.
-type sseEvent struct {
-	Name []byte // "event:" field, empty when absent
-	Data []byte // "data:" lines joined with '\n'
-	Raw  []byte // the event's bytes exactly as received, including the blank line
-}
-
 // sseReader splits a byte stream into events. Lines may end in LF or CRLF.
 type sseReader struct {
 	br   *bufio.Reader
@@ -41,21 +36,21 @@ func newSSEReader(r io.Reader) *sseReader {
 // next returns the next event that has a data or event field (comment-only
 // and empty events are skipped). At the end of the stream it returns io.EOF;
 // a final event without its blank line is still returned first.
-func (r *sseReader) next() (sseEvent, error) {
+func (r *sseReader) next() (streamEvent, error) {
 	r.raw, r.name, r.data = r.raw[:0], r.name[:0], r.data[:0]
 	hasData, hasField := false, false
 	for {
 		line, err := r.readLine()
 		if err != nil {
 			if err == io.EOF && hasField {
-				return sseEvent{Name: r.name, Data: r.data, Raw: r.raw}, nil
+				return streamEvent{Name: r.name, Data: r.data, Raw: r.raw}, nil
 			}
-			return sseEvent{}, err
+			return streamEvent{}, err
 		}
 		body := bytes.TrimRight(line, "\r\n")
 		if len(body) == 0 { // blank line: dispatch
 			if hasField {
-				return sseEvent{Name: r.name, Data: r.data, Raw: r.raw}, nil
+				return streamEvent{Name: r.name, Data: r.data, Raw: r.raw}, nil
 			}
 			r.raw = r.raw[:0]
 			continue
@@ -150,19 +145,4 @@ func appendSSE(dst []byte, name string, data []byte) []byte {
 		data = data[i+1:]
 	}
 	return append(dst, '\n', '\n')
-}
-
-// streamTranslator turns one upstream event stream into the client's stream
-// format, one event at a time, keeping only constant state.
-type streamTranslator interface {
-	// translate appends the client frames for one upstream event to dst
-	// (possibly none). It returns an *apiError when the upstream reported an
-	// error in the stream; other errors mean the upstream event was
-	// unreadable.
-	translate(dst []byte, ev sseEvent) ([]byte, error)
-	// finish appends what follows a clean end of the upstream stream (for
-	// OpenAI clients: any pending final chunk and "data: [DONE]").
-	finish(dst []byte) []byte
-	// usage is the usage seen so far.
-	usage() usage
 }

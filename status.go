@@ -34,28 +34,17 @@ func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		Status        string          `json:"status"`
 		Version       string          `json:"version"`
 		UptimeSeconds int64           `json:"uptime_seconds"`
+		ClientAuth    bool            `json:"client_auth"`
 		Backends      []healthBackend `json:"backends"`
 		Budget        *healthBudget   `json:"budget,omitempty"`
-	}{Version: version, UptimeSeconds: int64(time.Since(s.started).Seconds()), Backends: []healthBackend{},
-		Budget: s.healthBudget(reg.cfg)}
+	}{Version: version, UptimeSeconds: int64(time.Since(s.started).Seconds()), ClientAuth: s.clientAuth(),
+		Backends: []healthBackend{}, Budget: s.healthBudget(reg.cfg)}
 	healthy := 0
 	for _, b := range reg.backends {
-		hb := healthBackend{Name: b.cfg.Name, Type: b.cfg.Type, BackendType: b.kindName(), Zone: b.cfg.Zone,
-			Tier: b.cfg.Tier, Priority: b.cfg.Priority, State: b.stateName(), Reason: b.reasonText(),
-			Models: b.models.Load().ids, InFlight: int(b.inFlight.Load()), Queued: int(b.queued.Load()),
-			CheckMs: float64(b.checkDur.Load()) / 1e6, LatencyMs: b.latencyMs()}
-		if hb.Models == nil {
-			hb.Models = []string{}
-		}
-		hb.ModelCount = len(hb.Models)
-		if t := b.lastCheck.Load(); t != 0 {
-			ts := time.Unix(0, t).UTC().Format(time.RFC3339Nano)
-			hb.LastCheck = &ts
-		}
 		if b.state.Load() == stateHealthy {
 			healthy++
 		}
-		out.Backends = append(out.Backends, hb)
+		out.Backends = append(out.Backends, b.health())
 	}
 	switch {
 	case healthy == len(reg.backends) && healthy > 0:
@@ -66,6 +55,23 @@ func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		out.Status = "down"
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// health is one backend's live state as /health (and the console) show it.
+func (b *backend) health() healthBackend {
+	hb := healthBackend{Name: b.cfg.Name, Type: b.cfg.Type, BackendType: b.kindName(), Zone: b.cfg.Zone,
+		Tier: b.cfg.Tier, Priority: b.cfg.Priority, State: b.stateName(), Reason: b.reasonText(),
+		Models: b.models.Load().ids, InFlight: int(b.inFlight.Load()), Queued: int(b.queued.Load()),
+		CheckMs: float64(b.checkDur.Load()) / 1e6, LatencyMs: b.latencyMs()}
+	if hb.Models == nil {
+		hb.Models = []string{}
+	}
+	hb.ModelCount = len(hb.Models)
+	if t := b.lastCheck.Load(); t != 0 {
+		ts := time.Unix(0, t).UTC().Format(time.RFC3339Nano)
+		hb.LastCheck = &ts
+	}
+	return hb
 }
 
 // handleReady is 200 when at least one backend is healthy.

@@ -2,45 +2,33 @@
 //
 // The answer is held until the backend's first event arrives, so a backend
 // that fails before or in its first event can still be failed over. After
-// that, each event is written and flushed as soon as it is read (translated
-// when the backend speaks another format), memory stays constant, and a
-// failure becomes one error event in the client's format and a clean close.
+// that, each event is written and flushed as soon as it is read (through the
+// exchange's streamRelay: as it is, or translated through the hub), memory
+// stays constant, and a failure becomes one error event in the client's
+// format and a clean close.
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"time"
 )
 
-// streamState is what a passthrough stream learns about its own answer.
-type streamState struct {
-	done       bool  // saw data: [DONE] (passthrough) or a complete translation
-	use        usage // from a usage chunk, when the provider sends one
-	countModel string
-	outTokens  int // counted from completion text when no usage arrives
-}
-
-var doneData = []byte("[DONE]")
-
 // relayStream writes a streaming answer. See attempt for the return values.
-func (s *server) relayStream(actx, ctx context.Context, cancel context.CancelCauseFunc, firstByte *time.Timer,
-	w http.ResponseWriter, b *backend, ex *exchange, resp *http.Response, pc *promptCount,
-	rl *reqLog) (*apiError, bool) {
-	cfg := s.reg.Load().cfg
-	sr := newSSEReader(resp.Body)
-	var st streamState
-	cloudPriced := false
+func (s *server) relayStream(a *call) (*apiError, bool) {
+	b, ex, rl, w, cfg := a.b, a.ex, &a.rl, a.w, a.reg.cfg
+	sr := newSSEReader(a.resp.Body)
+	priced := false
 	if !b.local {
-		_, cloudPriced = priceFor(rl.served, cfg.Pricing)
-		if cloudPriced && ex.stream == nil {
-			st.countModel = rl.served
-		}
+		_, priced = priceFor(rl.served, cfg.Pricing)
 	}
+	countModel := ""
+	if priced {
+		countModel = rl.served
+	}
+	relay := ex.relay(countModel)
 
 	// Hold the answer until the first event.
 	ev, err := sr.next()
@@ -48,31 +36,32 @@ func (s *server) relayStream(actx, ctx context.Context, cancel context.CancelCau
 		if err == io.EOF {
 			err = errors.New("stream ended before its first event")
 		}
-		return s.transportFailure(actx, ctx, b, err)
+		return s.transportFailure(a, err)
 	}
-	buf, ae := s.streamEvent(nil, b, ex, ev, &st)
+	buf, ae := s.streamEvent(nil, b, relay, ev)
 	if ae != nil {
 		recordResult(s.log, b, ae.Status >= 500)
 		ae.Message = scrubSecrets(ae.Message, b.key)
 		return ae, true
 	}
-	firstByte.Stop()
+	a.firstByte.Stop()
 	idleFor := cfg.Timeouts.StreamIdle
+	cancel := a.cancel // captured alone, so the call stays on the stack
 	idle := time.AfterFunc(idleFor, func() { cancel(errStreamIdle) })
 	defer idle.Stop()
 
 	h := w.Header()
-	if ex.stream == nil {
-		copyResponseHeaders(h, resp.Header)
-	} else {
+	if ex.translated {
 		h.Set("Content-Type", "text/event-stream")
+	} else {
+		copyResponseHeaders(h, a.resp.Header)
 	}
 	h.Set("Cache-Control", "no-cache")
 	setNexusHeaders(h, rl.ri, rl.id)
-	if cloudPriced {
-		in := s.inputUsage(actx, ex, pc)
-		if in.HasInput {
-			s.setCost(rl, rl.served, in)
+	copyHeader(h, ex.header)
+	if priced {
+		if in := s.inputUsage(a, relay); in.HasInput {
+			a.setCost(in)
 			h[hdrCostEst] = []string{formatUSD(rl.cost)}
 			rl.use = in
 		}
@@ -98,124 +87,66 @@ func (s *server) relayStream(actx, ctx context.Context, cancel context.CancelCau
 
 	var failure error
 	for ok {
-		ev, err = sr.next()
-		if err != nil {
+		if ev, err = sr.next(); err != nil {
 			failure = err
 			break
 		}
 		idle.Reset(idleFor)
-		buf, ae = s.streamEvent(buf[:0], b, ex, ev, &st)
-		if ae != nil {
+		if buf, ae = s.streamEvent(buf[:0], b, relay, ev); ae != nil {
 			failure = ae
 			break
 		}
 		ok = write(buf)
 	}
+	if ok && failure == io.EOF {
+		var complete bool
+		if buf, complete = relay.end(buf[:0]); !complete {
+			failure = errors.New("stream ended before the answer was complete")
+		}
+	}
 	switch {
 	case !ok: // the client went away; actx's parent cancels the upstream
 		rl.err = errClientGone
-	case failure == io.EOF && st.done:
-		if ex.stream != nil {
-			write(ex.stream.finish(buf[:0]))
-		}
+	case failure == io.EOF:
+		write(buf)
 		recordResult(s.log, b, false)
 	default:
-		ae := s.streamFailure(actx, ctx, b, failure)
+		ae := s.streamFailure(a, failure)
 		rl.err = ae
-		if ex.clientFormat == formatAnthropic {
-			write(anthropicErrorEvent(ae))
-		} else {
-			write(appendSSE(buf[:0], "", openAIErrorBody(ae)))
-		}
+		write(relay.fail(buf[:0], ae))
 	}
-	s.streamUsage(rl, b, ex, &st, cloudPriced, h)
+	s.streamUsage(a, relay, priced, h)
 	return nil, false
 }
 
-// streamEvent appends the client's frames for one upstream event. For a
-// passthrough stream that is the event's own bytes.
-func (s *server) streamEvent(dst []byte, b *backend, ex *exchange, ev sseEvent, st *streamState) ([]byte, *apiError) {
-	if ex.stream != nil {
-		out, err := ex.stream.translate(dst, ev)
-		if err != nil {
-			var ae *apiError
-			if errors.As(err, &ae) {
-				return dst, ae
-			}
-			// An event Nexus cannot read is an untranslatable answer (SPEC §8).
-			return dst, s.untranslatable(b, ev.Data, err)
+// streamEvent appends the client's frames for one upstream event. An event
+// Nexus cannot read is an untranslatable answer (SPEC §8).
+func (s *server) streamEvent(dst []byte, b *backend, relay streamRelay, ev streamEvent) ([]byte, *apiError) {
+	out, err := relay.event(dst, ev)
+	if err != nil {
+		var ae *apiError
+		if errors.As(err, &ae) {
+			return out, ae
 		}
-		if c, ok := ex.stream.(interface{ complete() bool }); !ok || c.complete() {
-			st.done = true
-		}
-		return out, nil
+		return out, s.untranslatable(b, ev.Data, err)
 	}
-	if bytes.Equal(ev.Data, doneData) {
-		st.done = true
-	} else if ae := openAIStreamError(ev.Data); ae != nil {
-		return dst, ae
-	} else {
-		st.observe(ev.Data)
-	}
-	return append(dst, ev.Raw...), nil
-}
-
-// observe reads usage (and, when needed, completion text) from a chunk.
-func (st *streamState) observe(data []byte) {
-	if bytes.Contains(data, []byte(`"usage":{`)) {
-		if u, ok := openAIUsageFast(data); ok {
-			st.use = u
-		}
-	}
-	if st.countModel == "" {
-		return
-	}
-	var c struct {
-		Choices []struct {
-			Delta struct {
-				Content string `json:"content"`
-			} `json:"delta"`
-		} `json:"choices"`
-	}
-	if json.Unmarshal(data, &c) == nil {
-		for _, ch := range c.Choices {
-			if n, ok := countTextTokens(st.countModel, ch.Delta.Content); ok {
-				st.outTokens += n
-			}
-		}
-	}
-}
-
-// openAIStreamError recognises an in-stream {"error":{...}} event.
-func openAIStreamError(data []byte) *apiError {
-	head := data[:min(len(data), 32)]
-	if !bytes.Contains(head, []byte(`"error"`)) {
-		return nil
-	}
-	var v struct {
-		Error *struct {
-			Message string `json:"message"`
-			Type    string `json:"type"`
-			Code    any    `json:"code"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(data, &v) != nil || v.Error == nil {
-		return nil
-	}
-	return &apiError{Status: http.StatusBadGateway, Type: "api_error", Message: v.Error.Message}
+	return out, nil
 }
 
 // streamFailure is the error for a stream that broke after its first event;
 // the backend's passive health counts it unless the client caused it.
-func (s *server) streamFailure(actx, ctx context.Context, b *backend, failure error) *apiError {
+func (s *server) streamFailure(a *call, failure error) *apiError {
+	b := a.b
 	var ae *apiError
 	switch {
-	case ctx.Err() != nil:
-		ae = asAPIError(ctxError(ctx, b))
-	case errors.Is(context.Cause(actx), errStreamIdle):
+	case a.ctx.Err() != nil:
+		ae = asAPIError(ctxError(a.ctx, b))
+	case errors.Is(context.Cause(a.actx), errStreamIdle):
 		recordResult(s.log, b, true)
 		ae = &apiError{Status: http.StatusGatewayTimeout, Type: "timeout", Code: "backend_timeout",
 			Message: "backend " + b.cfg.Name + " sent nothing for timeouts.stream_idle"}
+	case errors.Is(failure, errInterleavedCalls):
+		ae = asAPIError(failure)
 	case errors.As(failure, &ae):
 		recordResult(s.log, b, ae.Status >= 500)
 		ae.Message = scrubSecrets(ae.Message, b.key) // providers echo keys
@@ -228,91 +159,27 @@ func (s *server) streamFailure(actx, ctx context.Context, b *backend, failure er
 }
 
 // inputUsage is the prompt side of a stream, known before its body is sent:
-// from our own count (OpenAI) or from the provider's first event.
-func (s *server) inputUsage(ctx context.Context, ex *exchange, pc *promptCount) usage {
-	if pc != nil {
-		if n, ok := pc.wait(ctx); ok {
+// from Nexus's own count, else from the provider's first event.
+func (s *server) inputUsage(a *call, relay streamRelay) usage {
+	if a.pc != nil {
+		if n, ok := a.pc.wait(a.actx); ok {
 			return usage{InputTokens: n, HasInput: true}
 		}
 		return usage{}
 	}
-	if ex.stream != nil {
-		return ex.stream.usage()
-	}
-	return usage{}
+	return relay.usage()
 }
 
 // streamUsage settles a finished stream's usage and its cost trailer.
-func (s *server) streamUsage(rl *reqLog, b *backend, ex *exchange, st *streamState, priced bool, h http.Header) {
-	u := st.use
-	if ex.stream != nil {
-		u = ex.stream.usage()
-	}
-	if !u.HasOutput && st.outTokens > 0 {
-		u.OutputTokens, u.HasOutput = st.outTokens, true
-	}
+func (s *server) streamUsage(a *call, relay streamRelay, priced bool, h http.Header) {
+	rl := &a.rl
+	u := relay.usage()
 	if !u.HasInput && rl.use.HasInput {
 		u.InputTokens, u.HasInput = rl.use.InputTokens, true
 	}
 	rl.use = u
 	if priced && u.HasInput && u.HasOutput {
-		s.setCost(rl, rl.served, u)
+		a.setCost(u)
 		h[hdrCostActual] = []string{formatUSD(rl.cost)}
 	}
-}
-
-// chainStream runs two translations in a row (Gemini -> OpenAI -> Anthropic
-// for an Anthropic client on a Gemini backend). The first one's frames are
-// re-read as events by the second; both buffers are reused.
-type chainStream struct {
-	first, second streamTranslator
-	mid           []byte
-	rd            bytes.Reader
-	sr            *sseReader
-}
-
-func newChainStream(first, second streamTranslator) *chainStream {
-	c := &chainStream{first: first, second: second}
-	c.sr = newSSEReader(&c.rd)
-	return c
-}
-
-func (c *chainStream) pipe(dst []byte) ([]byte, error) {
-	c.rd.Reset(c.mid)
-	c.sr.br.Reset(&c.rd)
-	for {
-		ev, err := c.sr.next()
-		if err == io.EOF {
-			return dst, nil
-		}
-		if err != nil {
-			return dst, err
-		}
-		if dst, err = c.second.translate(dst, ev); err != nil {
-			return dst, err
-		}
-	}
-}
-
-func (c *chainStream) translate(dst []byte, ev sseEvent) ([]byte, error) {
-	var err error
-	if c.mid, err = c.first.translate(c.mid[:0], ev); err != nil {
-		return dst, err
-	}
-	return c.pipe(dst)
-}
-
-func (c *chainStream) finish(dst []byte) []byte {
-	c.mid = c.first.finish(c.mid[:0])
-	dst, _ = c.pipe(dst)
-	return c.second.finish(dst)
-}
-
-func (c *chainStream) usage() usage { return c.first.usage() }
-
-func (c *chainStream) complete() bool {
-	if cc, ok := c.first.(interface{ complete() bool }); ok {
-		return cc.complete()
-	}
-	return true
 }

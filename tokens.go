@@ -2,8 +2,9 @@
 // cost header before the provider reports usage.
 //
 // Encodings come only from the BPE files embedded in the binary by
-// github.com/pkoukk/tiktoken-go-loader; tiktoken-go's loader hook is pointed
-// at that offline loader in init, so nothing ever fetches a BPE file. Each
+// github.com/pkoukk/tiktoken-go-loader, so nothing ever fetches a BPE file.
+// tiktoken-go itself is not used in production: it is the test oracle that
+// tokens_bpe_test.go checks Nexus's faster counter against. Each
 // encoding is loaded lazily, once, the first time a model needs it: o200k_base
 // costs ~0.1 s and ~+20 MB RSS (8 MB live heap), cl100k_base ~0.05 s and
 // ~+6 MB (TestReportEncodingMemory in tokens_test.go measures it).
@@ -16,15 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-
-	"github.com/pkoukk/tiktoken-go"
-	tiktoken_loader "github.com/pkoukk/tiktoken-go-loader"
 )
-
-func init() {
-	// Before any encoding can be built: tiktoken-go must never download.
-	tiktoken.SetBpeLoader(tiktoken_loader.NewOfflineLoader())
-}
 
 // lazyEncoding is one BPE encoding, loaded on first use.
 type lazyEncoding struct {
@@ -139,10 +132,12 @@ type promptCount struct {
 	abandon atomic.Bool // set when the waiter gave up: counting stops early
 }
 
-// startPromptCount starts counting body's prompt tokens for model and returns
-// at once; nil when the model has no encoding. body must not be modified
-// until the count is done (wait returned with ok, or the request ended).
-func startPromptCount(model string, body []byte) *promptCount {
+// startPromptCount starts counting the prompt tokens of req (or, when req
+// is nil, of the client's request body, read with codec — OpenAI chat when
+// nil — in the counting goroutine, so it stays off the request path) for
+// model, and returns at once; nil when the model has no encoding. Neither
+// may be modified until the count is done.
+func startPromptCount(model string, req *chatRequest, body []byte, codec clientCodec) *promptCount {
 	enc := lookupEncoding(model)
 	if enc == nil {
 		return nil
@@ -155,7 +150,13 @@ func startPromptCount(model string, body []byte) *promptCount {
 				p.n, p.ok = 0, false
 			}
 		}()
-		p.n, p.ok = countChatPrompt(enc, body, &p.abandon)
+		if req == nil {
+			if codec == nil {
+				codec = openAIClient{}
+			}
+			req, _ = codec.request(body)
+		}
+		p.n, p.ok = countChatPrompt(enc, req, &p.abandon)
 	}()
 	return p
 }

@@ -38,14 +38,14 @@ func benchChatBody(tb testing.TB, tokens int) []byte {
 
 func benchmarkCountChat(b *testing.B, tokens int) {
 	body := benchChatBody(b, tokens)
-	n, ok := countChatPromptTokens("gpt-4o", body)
+	n, ok := countBody("gpt-4o", body)
 	if !ok {
 		b.Fatal("not countable")
 	}
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		countChatPromptTokens("gpt-4o", body)
+		countBody("gpt-4o", body)
 	}
 	b.ReportMetric(float64(n), "tokens")
 }

@@ -12,6 +12,11 @@ import (
 	tiktoken_loader "github.com/pkoukk/tiktoken-go-loader"
 )
 
+func init() {
+	// tiktoken-go is the test oracle only; it must never download a BPE file.
+	tiktoken.SetBpeLoader(tiktoken_loader.NewOfflineLoader())
+}
+
 var (
 	oracleOnce sync.Once
 	oracles    map[string]*tiktoken.Tiktoken

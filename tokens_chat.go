@@ -34,95 +34,20 @@ const (
 	tokensReplyPrime = 3 // <|start|>assistant<|message|>
 )
 
-// chatPromptRequest is the part of a chat.completions body that becomes
-// prompt tokens.
-type chatPromptRequest struct {
-	Messages  []chatPromptMessage `json:"messages"`
-	Tools     []chatPromptTool    `json:"tools"`
-	Functions []chatPromptFunc    `json:"functions"` // legacy
-}
-
-type chatPromptMessage struct {
-	Role         string              `json:"role"`
-	Name         string              `json:"name"`
-	Content      chatPromptContent   `json:"content"`
-	ToolCalls    []chatPromptToolUse `json:"tool_calls"`
-	FunctionCall *chatPromptCall     `json:"function_call"` // legacy
-}
-
-type chatPromptToolUse struct {
-	Function chatPromptCall `json:"function"`
-}
-
-type chatPromptCall struct {
-	Name      string `json:"name"`
-	Arguments string `json:"arguments"`
-}
-
-type chatPromptTool struct {
-	Type     string         `json:"type"`
-	Function chatPromptFunc `json:"function"`
-}
-
-type chatPromptFunc struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	Parameters  struct {
-		Properties map[string]chatPromptProperty `json:"properties"`
-	} `json:"parameters"`
-}
-
-type chatPromptProperty struct {
-	Type        json.RawMessage   `json:"type"`
-	Description string            `json:"description"`
-	Enum        []json.RawMessage `json:"enum"`
-}
-
-// chatPromptContent is a message's content: a string, null, or an array of
-// parts. Decoding into any keeps the common string case to one JSON pass.
-type chatPromptContent = any
-
-// contentTexts returns the texts of a message's content; media is true when
-// a part is not text (image, audio, file...) or the content is malformed.
-func contentTexts(c chatPromptContent) (texts []string, media bool) {
-	switch v := c.(type) {
-	case nil:
-		return nil, false
-	case string:
-		return []string{v}, false
-	case []any:
-		for _, part := range v {
-			p, _ := part.(map[string]any)
-			typ, _ := p["type"].(string)
-			if typ != "text" && typ != "refusal" {
-				return nil, true
-			}
-			s, ok := p[typ].(string) // {"type":"text","text":...}, {"type":"refusal","refusal":...}
-			if !ok {
-				return nil, true
-			}
-			texts = append(texts, s)
-		}
-		return texts, false
-	}
-	return nil, true
-}
-
-// countChatPromptTokens counts the prompt tokens of an OpenAI
-// chat.completions request body the way OpenAI bills text prompts (rules at
-// the top of this file). ok is false when the model has no encoding, the body
-// is not a chat request, or it holds content that cannot be counted honestly.
-func countChatPromptTokens(model string, body []byte) (n int, ok bool) {
+// countChatPromptTokens counts the prompt tokens of a chat request the way
+// OpenAI bills text prompts (rules at the top of this file). ok is false when
+// the model has no encoding, the request has no messages, or it holds
+// content that cannot be counted honestly.
+func countChatPromptTokens(model string, req *chatRequest) (n int, ok bool) {
 	enc := lookupEncoding(model)
 	if enc == nil {
 		return 0, false
 	}
-	return countChatPrompt(enc, body, nil)
+	return countChatPrompt(enc, req, nil)
 }
 
-func countChatPrompt(enc *lazyEncoding, body []byte, stop *atomic.Bool) (int, bool) {
-	var req chatPromptRequest
-	if err := json.Unmarshal(body, &req); err != nil || len(req.Messages) == 0 {
+func countChatPrompt(enc *lazyEncoding, req *chatRequest, stop *atomic.Bool) (int, bool) {
+	if req == nil || len(req.Messages) == 0 {
 		return 0, false
 	}
 	c, ok := enc.counter(stop)
@@ -133,7 +58,7 @@ func countChatPrompt(enc *lazyEncoding, body []byte, stop *atomic.Bool) (int, bo
 	for i := range req.Messages {
 		t.message(&req.Messages[i])
 	}
-	t.tools(req.Tools, req.Functions, enc == encCL100k)
+	t.tools(req, enc == encCL100k)
 	if !t.ok {
 		return 0, false
 	}
@@ -157,9 +82,9 @@ func (t *tally) text(s string) {
 	t.ok = ok
 }
 
-func (t *tally) message(m *chatPromptMessage) {
-	texts, media := contentTexts(m.Content)
-	if media {
+func (t *tally) message(m *chatMessage) {
+	texts, media := m.Content.texts()
+	if media || m.Content.Invalid {
 		t.ok = false
 		return
 	}
@@ -174,11 +99,11 @@ func (t *tally) message(m *chatPromptMessage) {
 	}
 	for _, tc := range m.ToolCalls {
 		t.text(tc.Function.Name)
-		t.text(tc.Function.Arguments)
+		t.text(string(tc.Function.Arguments))
 	}
 	if m.FunctionCall != nil {
 		t.text(m.FunctionCall.Name)
-		t.text(m.FunctionCall.Arguments)
+		t.text(string(m.FunctionCall.Arguments))
 	}
 }
 
@@ -193,12 +118,23 @@ const (
 	toolFuncEnd        = 12
 )
 
-// tools adds the cookbook estimate for function definitions.
-func (t *tally) tools(tools []chatPromptTool, funcs []chatPromptFunc, cl100k bool) {
-	defs := funcs
-	for _, tl := range tools {
-		if tl.Type == "function" || tl.Type == "" {
-			defs = append(defs, tl.Function)
+// toolProperty is one property of a function's parameters, as counted.
+type toolProperty struct {
+	Type        rawJSON   `json:"type"`
+	Description string    `json:"description"`
+	Enum        []rawJSON `json:"enum"`
+}
+
+// tools adds the cookbook estimate for function definitions (and the legacy
+// functions list).
+func (t *tally) tools(req *chatRequest, cl100k bool) {
+	var defs []functionDef
+	if req.Functions.kind() == '[' {
+		json.Unmarshal(req.Functions, &defs)
+	}
+	for _, tl := range req.Tools {
+		if (tl.Type == "function" || tl.Type == "") && tl.Function != nil {
+			defs = append(defs, *tl.Function)
 		}
 	}
 	if len(defs) == 0 {
@@ -212,12 +148,17 @@ func (t *tally) tools(tools []chatPromptTool, funcs []chatPromptFunc, cl100k boo
 		f := &defs[i]
 		t.n += funcInit
 		t.text(f.Name + ":" + strings.TrimSuffix(f.Description, "."))
-		props := f.Parameters.Properties
-		if len(props) == 0 {
+		var params struct {
+			Properties map[string]toolProperty `json:"properties"`
+		}
+		if f.Parameters.kind() == '{' {
+			json.Unmarshal(f.Parameters, &params)
+		}
+		if len(params.Properties) == 0 {
 			continue
 		}
 		t.n += toolPropInit
-		for key, p := range props {
+		for key, p := range params.Properties {
 			t.n += toolPropKey
 			if p.Enum != nil {
 				t.n += toolEnumInit
@@ -233,7 +174,7 @@ func (t *tally) tools(tools []chatPromptTool, funcs []chatPromptFunc, cl100k boo
 }
 
 // jsonScalarText is a JSON string's value, or any other JSON value's text.
-func jsonScalarText(raw json.RawMessage) string {
+func jsonScalarText(raw rawJSON) string {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		return s

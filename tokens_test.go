@@ -103,7 +103,7 @@ func TestCountChatPromptOpenAIReported(t *testing.T) {
 		{"gpt-4", tools, 105},
 	}
 	for _, tt := range tests {
-		got, ok := countChatPromptTokens(tt.model, []byte(tt.body))
+		got, ok := countBody(tt.model, []byte(tt.body))
 		if !ok || got != tt.want {
 			t.Errorf("%s: got %d, %v; OpenAI reported %d", tt.model, got, ok, tt.want)
 		}
@@ -141,7 +141,7 @@ func TestCountChatPromptRules(t *testing.T) {
 			func(t *testing.T) int { return 3 + ref(t, o, "assistant") + 3 }},
 	}
 	for _, tt := range tests {
-		got, ok := countChatPromptTokens("gpt-4o", []byte(tt.body))
+		got, ok := countBody("gpt-4o", []byte(tt.body))
 		if want := tt.want(t); !ok || got != want {
 			t.Errorf("%s: got %d, %v; want %d", tt.name, got, ok, want)
 		}
@@ -159,7 +159,7 @@ func TestCountChatPromptNotCountable(t *testing.T) {
 		{"non-OpenAI model", "claude-3-5-sonnet-20241022", `{"messages":[{"role":"user","content":"hi"}]}`},
 	}
 	for _, tt := range tests {
-		if n, ok := countChatPromptTokens(tt.model, []byte(tt.body)); ok {
+		if n, ok := countBody(tt.model, []byte(tt.body)); ok {
 			t.Errorf("%s: counted %d, want not countable", tt.name, n)
 		}
 	}
@@ -182,7 +182,7 @@ func TestCountTextTokens(t *testing.T) {
 
 func TestPromptCount(t *testing.T) {
 	body := []byte(`{"model":"gpt-4o","messages":` + cookbookMessages + `}`)
-	p := startPromptCount("gpt-4o", body)
+	p := startPromptCount("gpt-4o", nil, body, nil)
 	if p == nil {
 		t.Fatal("nil promptCount for gpt-4o")
 	}
@@ -192,7 +192,7 @@ func TestPromptCount(t *testing.T) {
 	if n, ok := p.wait(context.Background()); !ok || n != 124 { // done: repeatable
 		t.Errorf("second wait = %d, %v; want 124", n, ok)
 	}
-	if p := startPromptCount("claude-sonnet-4-5", body); p != nil {
+	if p := startPromptCount("claude-sonnet-4-5", nil, body, nil); p != nil {
 		t.Error("promptCount started for a model without an encoding")
 	}
 	var nilCount *promptCount
@@ -204,7 +204,7 @@ func TestPromptCount(t *testing.T) {
 func TestPromptCountWaitCanceled(t *testing.T) {
 	big := strings.Repeat("word ", 100_000)
 	body, _ := json.Marshal(map[string]any{"messages": []map[string]string{{"role": "user", "content": big}}})
-	p := startPromptCount("gpt-4o", body)
+	p := startPromptCount("gpt-4o", nil, body, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, ok := p.wait(ctx); ok {
@@ -257,10 +257,10 @@ func TestEncodingsLoadOffline(t *testing.T) {
 func TestChildOffline(t *testing.T) {
 	isChild(t)
 	body := []byte(`{"messages":` + cookbookMessages + `}`)
-	if n, ok := countChatPromptTokens("gpt-4o", body); !ok || n != 124 {
+	if n, ok := countBody("gpt-4o", body); !ok || n != 124 {
 		t.Fatalf("gpt-4o offline: %d, %v", n, ok)
 	}
-	if n, ok := countChatPromptTokens("gpt-4", body); !ok || n != 129 {
+	if n, ok := countBody("gpt-4", body); !ok || n != 129 {
 		t.Fatalf("gpt-4 offline: %d, %v", n, ok)
 	}
 	// tiktoken-go's own loading path too (one encoding: building its
@@ -276,10 +276,10 @@ func TestEncodingsLoadLazily(t *testing.T) { runChild(t, "TestChildLazy") }
 func TestChildLazy(t *testing.T) {
 	isChild(t)
 	body := []byte(`{"messages":[{"role":"user","content":"hi"}]}`)
-	countChatPromptTokens("claude-3-5-sonnet-20241022", body)
+	countBody("claude-3-5-sonnet-20241022", body)
 	countTextTokens("gemini-2.5-pro", "hi")
 	encodingForModel("gpt-4o") // naming an encoding does not load it
-	if p := startPromptCount("llama3.2:3b", body); p != nil {
+	if p := startPromptCount("llama3.2:3b", nil, body, nil); p != nil {
 		t.Fatal("promptCount for a local model")
 	}
 	if n := loadedEncodings.Load(); n != 0 {
@@ -290,7 +290,7 @@ func TestChildLazy(t *testing.T) {
 	if n := loadedEncodings.Load(); n != 1 {
 		t.Fatalf("after o200k models: %d encodings loaded, want 1", n)
 	}
-	countChatPromptTokens("gpt-3.5-turbo", body)
+	countBody("gpt-3.5-turbo", body)
 	if n := loadedEncodings.Load(); n != 2 {
 		t.Fatalf("after a cl100k model: %d encodings loaded, want 2", n)
 	}
@@ -341,7 +341,7 @@ func FuzzCountChatPrompt(f *testing.F) {
 	f.Add("o3", `{"messages":[{"role":"assistant","content":null,"tool_calls":[{"function":{"name":"f","arguments":"{}"}}]}],"functions":[{"name":"g","parameters":{"properties":{"p":{"type":["string","null"],"enum":[1,"x",null]}}}}]}`)
 	f.Add("gpt-4o", `{"messages":[{"content":"\ud83d\ude00 \u0000 \\"}]}`)
 	f.Fuzz(func(t *testing.T, model, body string) {
-		n, ok := countChatPromptTokens(model, []byte(body))
+		n, ok := countBody(model, []byte(body))
 		if ok && n < tokensReplyPrime+tokensPerMessage {
 			t.Fatalf("counted %d tokens for a non-empty chat", n)
 		}

@@ -42,7 +42,7 @@ func TestAnthropicFastTextDelta(t *testing.T) {
 // it agrees with what the fast path extracted.
 func anthCheckFastMatchesSlow(t *testing.T, data, text []byte) {
 	t.Helper()
-	var e anthropicStreamEvent
+	var e anthropicEvent
 	if err := json.Unmarshal(data, &e); err != nil {
 		t.Fatalf("fast path accepted %q which the general path rejects: %v", data, err)
 	}

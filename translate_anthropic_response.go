@@ -1,208 +1,157 @@
-// translate_anthropic_response.go: Anthropic answers -> OpenAI answers.
+// translate_anthropic_response.go: non-streaming answers between the
+// Anthropic Messages format and the hub, both ways.
 //
-// A non-streaming Anthropic message becomes an OpenAI chat.completion; error
-// bodies and the model list are read here too, as are the stop-reason and
-// usage mappings shared with the stream translator
-// (translate_anthropic_stream.go).
+// Anthropic -> hub (an `anthropic` backend's answer): text blocks joined,
+// thinking becomes reasoning_content, tool_use blocks become tool calls with
+// the compact JSON of their input ("{}" when there is none); redacted
+// thinking and server tool blocks carry nothing another client can use.
+//
+// hub -> Anthropic (an answer for an Anthropic client):
+//   - id is "msg_" + the completion id without "chatcmpl-", or random hex.
+//   - Content order: thinking (signature ""), text (a refusal is text; the
+//     text is omitted when empty and there are tool calls), tool_use blocks.
+//   - Tool arguments that are not a JSON object: a JSON string holding one
+//     (double encoding, seen on some local servers) is unwrapped; empty or
+//     unparsable arguments become {} so the client's tool reports the bad
+//     input instead of the whole turn failing.
+//   - stop_reason: stop -> end_turn (stop_sequence when vLLM names the
+//     matched stop string), length -> max_tokens, tool_calls -> tool_use
+//     (also when a server says "stop" but returned calls), content_filter
+//     -> refusal.
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
-	"time"
 )
 
-// anthropicNow is the clock for "created" (a variable so tests can pin it).
-var anthropicNow = func() int64 { return time.Now().Unix() }
-
-// anthropicUsage is Anthropic's usage object. Pointers tell absent from 0
-// (a stream's message_delta may carry only output_tokens).
-type anthropicUsage struct {
-	InputTokens              *int `json:"input_tokens"`
-	OutputTokens             *int `json:"output_tokens"`
-	CacheCreationInputTokens *int `json:"cache_creation_input_tokens"`
-	CacheReadInputTokens     *int `json:"cache_read_input_tokens"`
-}
-
-// anthropicIntOr returns *p, or 0 when p is nil.
-func anthropicIntOr(p *int) int {
-	if p == nil {
-		return 0
-	}
-	return *p
-}
-
-// hasInput reports whether any prompt-side count is present.
-func (a *anthropicUsage) hasInput() bool {
-	return a.InputTokens != nil || a.CacheCreationInputTokens != nil || a.CacheReadInputTokens != nil
-}
-
-// applyInput sets the prompt side of u: InputTokens includes cache tokens.
-func (a *anthropicUsage) applyInput(u *usage) {
-	u.CacheReadTokens = anthropicIntOr(a.CacheReadInputTokens)
-	u.CacheWriteTokens = anthropicIntOr(a.CacheCreationInputTokens)
-	u.InputTokens = anthropicIntOr(a.InputTokens) + u.CacheReadTokens + u.CacheWriteTokens
-	u.HasInput = true
-}
-
-// anthropicFinishReason maps an Anthropic stop_reason to an OpenAI
-// finish_reason; unknown reasons count as a normal stop.
-func anthropicFinishReason(stop string) string {
-	switch stop {
-	case "max_tokens", "model_context_window_exceeded":
-		return "length"
-	case "tool_use":
-		return "tool_calls"
-	case "refusal":
-		return "content_filter"
-	}
-	return "stop" // end_turn, stop_sequence, pause_turn, unknown
-}
-
-// anthropicResponse is a non-streaming Anthropic message.
-type anthropicResponse struct {
-	ID         string `json:"id"`
-	Type       string `json:"type"`
-	Model      string `json:"model"`
-	StopReason string `json:"stop_reason"`
-	Content    []struct {
-		Type     string          `json:"type"`
-		Text     string          `json:"text"`
-		Thinking string          `json:"thinking"`
-		ID       string          `json:"id"`
-		Name     string          `json:"name"`
-		Input    json.RawMessage `json:"input"`
-	} `json:"content"`
-	Usage anthropicUsage `json:"usage"`
-}
-
-// anthropicOAIRespMsg is the assistant message of the chat.completion we return.
-type anthropicOAIRespMsg = openAIAnswerMessage[openAIToolCall]
-
-// openAIResponseFromAnthropic translates a non-streaming Anthropic message into an OpenAI chat.completion body.
-// err (not *apiError) means untranslatable.
-func openAIResponseFromAnthropic(body []byte) (out []byte, u usage, err error) {
+func (anthropicCodec) response(body []byte, model string) (*chatCompletion, error) {
 	var r anthropicResponse
 	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, usage{}, fmt.Errorf("anthropic: decode message: %w", err)
+		return nil, fmt.Errorf("anthropic: decode message: %w", err)
 	}
 	if r.Type != "message" {
-		return nil, usage{}, errors.New("anthropic: answer is not a message")
+		return nil, errors.New("anthropic: answer is not a message")
 	}
-	msg := anthropicOAIRespMsg{Role: "assistant"}
+	if r.Model == "" {
+		r.Model = model
+	}
+	msg := chatMessage{Role: "assistant"}
 	var text, thinking strings.Builder
 	hasText := false
-	for _, c := range r.Content {
-		switch c.Type {
+	for _, b := range r.Content {
+		switch b.Type {
 		case "text":
-			text.WriteString(c.Text)
+			text.WriteString(b.Text)
 			hasText = true
 		case "thinking":
-			thinking.WriteString(c.Thinking)
+			thinking.WriteString(b.Thinking)
 		case "tool_use":
-			call, err := anthropicToolCall(c.ID, c.Name, c.Input)
-			if err != nil {
-				return nil, usage{}, err
+			args := []byte("{}")
+			if !b.Input.absent() {
+				var buf bytes.Buffer
+				if err := json.Compact(&buf, b.Input); err != nil {
+					return nil, fmt.Errorf("anthropic: tool_use input: %w", err)
+				}
+				args = buf.Bytes()
 			}
-			msg.ToolCalls = append(msg.ToolCalls, call)
-		} // redacted_thinking, server tool blocks and unknown blocks carry nothing an OpenAI client can use
+			msg.ToolCalls = append(msg.ToolCalls, toolCall{ID: b.ID, Type: "function",
+				Function: functionCall{Name: b.Name, Arguments: toolArguments(args)}})
+		}
 	}
-	if hasText || len(msg.ToolCalls) == 0 {
-		s := text.String()
-		msg.Content = &s
+	msg.Content = textContent(text.String())
+	if !hasText && len(msg.ToolCalls) > 0 {
+		msg.Content = chatContent{Null: true}
 	}
 	msg.ReasoningContent = thinking.String()
-	r.Usage.applyInput(&u)
-	u.OutputTokens, u.HasOutput = anthropicIntOr(r.Usage.OutputTokens), true
-	resp := openAICompletion[anthropicOAIRespMsg]{
-		ID: "chatcmpl-" + r.ID, Object: "chat.completion", Created: anthropicNow(), Model: r.Model,
-		Choices: []openAIChoice[anthropicOAIRespMsg]{{Message: msg,
-			FinishReason: anthropicFinishReason(r.StopReason)}},
-		Usage: openAIAppendUsage(nil, u, false),
+	var u usage
+	r.Usage.apply(&u)
+	c := newCompletion(r.ID, r.Model)
+	c.Choices = []chatChoice{{Message: msg, FinishReason: anthropicFinish(r.StopReason)}}
+	c.setUsage(u)
+	return c, nil
+}
+
+func (anthropicClient) response(_ *inbound, c *chatCompletion) ([]byte, error) {
+	if len(c.Choices) == 0 {
+		return nil, errNoChoices
 	}
-	out, err = json.Marshal(&resp)
+	ch := &c.Choices[0]
+	m := &ch.Message
+	out := anthropicResponse{ID: messageID(c.ID), Type: "message", Role: "assistant", Model: c.Model}
+	if r := m.reasoning(); r != "" {
+		out.Content = append(out.Content, anthropicBlock{Type: "thinking", Thinking: r})
+	}
+	text := m.Content.joined("")
+	if text == "" {
+		text = m.Refusal
+	}
+	calls := m.ToolCalls
+	if m.FunctionCall != nil {
+		calls = append(calls, toolCall{Function: *m.FunctionCall})
+	}
+	if text != "" || len(calls) == 0 {
+		out.Content = append(out.Content, anthropicBlock{Type: "text", Text: text})
+	}
+	for _, tc := range calls {
+		id := tc.ID
+		if id == "" {
+			id = "toolu_" + randomHex(12)
+		}
+		out.Content = append(out.Content, anthropicBlock{Type: "tool_use", ID: id, Name: tc.Function.Name,
+			Input: toolInput(string(tc.Function.Arguments))})
+	}
+	stopSeq := ch.StopReason.str()
+	out.StopReason = anthropicStopReason(canonicalFinish(ch.FinishReason), len(calls) > 0,
+		stopSeq != "" && canonicalFinish(ch.FinishReason) == finishStop)
+	if out.StopReason == "stop_sequence" {
+		out.StopSequence = &stopSeq
+	}
+	u, _ := c.usage()
+	out.Usage = anthropicUsageOf(u)
+	body, err := marshalJSON(&out)
 	if err != nil {
-		return nil, usage{}, fmt.Errorf("anthropic: encode completion: %w", err)
+		return nil, fmt.Errorf("messages: encoding response: %w", err)
 	}
-	return out, u, nil
+	return body, nil
 }
 
-// anthropicToolCall converts a tool_use block; arguments are the compact
-// JSON text of its input ("{}" when absent), encoded as a JSON string.
-func anthropicToolCall(id, name string, input json.RawMessage) (openAIToolCall, error) {
-	call := openAIToolCall{ID: id, Type: "function", Function: openAIFunctionCall{Name: name}}
-	args := []byte("{}")
-	if !anthropicIsNull(input) {
-		b, err := json.Marshal(input) // compacts
-		if err != nil {
-			return call, fmt.Errorf("anthropic: tool_use input: %w", err)
-		}
-		args = b
-	}
-	call.Function.Arguments, _ = json.Marshal(string(args)) // a string cannot fail
-	return call, nil
-}
-
-// anthropicErrorMessage extracts the message and type from an Anthropic error body {"type":"error","error":{"type","message"}}.
-func anthropicErrorMessage(body []byte) (errType, message string, ok bool) {
-	var v struct {
-		Error *struct {
-			Type    string `json:"type"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(body, &v) != nil || v.Error == nil || (v.Error.Type == "" && v.Error.Message == "") {
-		return "", "", false
-	}
-	return v.Error.Type, v.Error.Message, true
-}
-
-// anthropicErrorStatus is the HTTP status for an Anthropic error type (used
-// for errors reported inside a stream, where the HTTP status was already 200).
-func anthropicErrorStatus(errType string) int {
-	switch errType {
-	case "invalid_request_error":
-		return http.StatusBadRequest
-	case "authentication_error":
-		return http.StatusUnauthorized
-	case "permission_error":
-		return http.StatusForbidden
-	case "not_found_error":
-		return http.StatusNotFound
-	case "request_too_large":
-		return http.StatusRequestEntityTooLarge
-	case "rate_limit_error":
-		return http.StatusTooManyRequests
-	case "overloaded_error":
-		return http.StatusServiceUnavailable // Anthropic's 529 is not a standard status
-	case "timeout_error":
-		return http.StatusGatewayTimeout
-	}
-	return http.StatusBadGateway // api_error and anything unknown
-}
-
-// anthropicModelIDs parses GET /v1/models ({"data":[{"id":..}],"has_more","last_id"}).
-func anthropicModelIDs(body []byte) (ids []string, hasMore bool, lastID string, err error) {
-	var v struct {
-		Data *[]struct {
-			ID string `json:"id"`
-		} `json:"data"`
-		HasMore bool   `json:"has_more"`
-		LastID  string `json:"last_id"`
-	}
-	if err := json.Unmarshal(body, &v); err != nil {
-		return nil, false, "", fmt.Errorf("anthropic: decode model list: %w", err)
-	}
-	if v.Data == nil {
-		return nil, false, "", errors.New("anthropic: model list has no data")
-	}
-	for _, m := range *v.Data {
-		if m.ID != "" {
-			ids = append(ids, m.ID)
+// toolInput turns OpenAI arguments into an Anthropic input object.
+func toolInput(args string) rawJSON {
+	s := []byte(args)
+	for range 2 { // at most one level of double encoding
+		s = bytes.TrimSpace(s)
+		switch {
+		case len(s) > 0 && s[0] == '{' && json.Valid(s):
+			var buf bytes.Buffer
+			if json.Compact(&buf, s) != nil {
+				return rawJSON(`{}`)
+			}
+			return buf.Bytes()
+		case len(s) > 0 && s[0] == '"':
+			var inner string
+			if json.Unmarshal(s, &inner) != nil {
+				return rawJSON(`{}`)
+			}
+			s = []byte(inner)
+		default:
+			return rawJSON(`{}`)
 		}
 	}
-	return ids, v.HasMore, v.LastID, nil
+	return rawJSON(`{}`)
+}
+
+// messageID derives an Anthropic message id from a completion id.
+func messageID(id string) string {
+	id = strings.TrimPrefix(id, "chatcmpl-")
+	if id == "" {
+		id = randomHex(12)
+	}
+	if strings.HasPrefix(id, "msg_") {
+		return id
+	}
+	return "msg_" + id
 }

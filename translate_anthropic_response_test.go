@@ -9,9 +9,9 @@ import (
 // anthPinClock fixes "created" for the duration of a test.
 func anthPinClock(t *testing.T) {
 	t.Helper()
-	old := anthropicNow
-	anthropicNow = func() int64 { return 1700000000 }
-	t.Cleanup(func() { anthropicNow = old })
+	old := nowUnix
+	nowUnix = func() int64 { return 1700000000 }
+	t.Cleanup(func() { nowUnix = old })
 }
 
 func TestOpenAIResponseFromAnthropic(t *testing.T) {
@@ -26,14 +26,14 @@ func TestOpenAIResponseFromAnthropic(t *testing.T) {
 			  "usage":{"input_tokens":2095,"output_tokens":503}}`,
 			`{"id":"chatcmpl-msg_013Zva2CMHLNnXjNJJKqJ2EF","object":"chat.completion","created":1700000000,"model":"claude-sonnet-4-5-20250929",
 			  "choices":[{"index":0,"message":{"role":"assistant","content":"Hi! My name is Claude."},"logprobs":null,"finish_reason":"stop"}],
-			  "usage":{"prompt_tokens":2095,"completion_tokens":503,"total_tokens":2598,"prompt_tokens_details":{"cached_tokens":0}}}`,
+			  "usage":{"prompt_tokens":2095,"completion_tokens":503,"total_tokens":2598,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}`,
 			usage{InputTokens: 2095, OutputTokens: 503, HasInput: true, HasOutput: true}},
 		{"text blocks joined, cache usage",
 			`{"id":"m1","type":"message","role":"assistant","model":"claude-x","content":[{"type":"text","text":"Hello"},{"type":"text","text":", world","citations":[]}],
 			  "stop_reason":"max_tokens","usage":{"input_tokens":10,"cache_creation_input_tokens":100,"cache_read_input_tokens":1000,"output_tokens":5}}`,
 			`{"id":"chatcmpl-m1","object":"chat.completion","created":1700000000,"model":"claude-x",
 			  "choices":[{"index":0,"message":{"role":"assistant","content":"Hello, world"},"logprobs":null,"finish_reason":"length"}],
-			  "usage":{"prompt_tokens":1110,"completion_tokens":5,"total_tokens":1115,"prompt_tokens_details":{"cached_tokens":1000}}}`,
+			  "usage":{"prompt_tokens":1110,"completion_tokens":5,"total_tokens":1115,"prompt_tokens_details":{"cached_tokens":1000},"completion_tokens_details":{"reasoning_tokens":0}}}`,
 			usage{InputTokens: 1110, CacheReadTokens: 1000, CacheWriteTokens: 100, OutputTokens: 5, HasInput: true, HasOutput: true}},
 		{"text and tool use",
 			`{"id":"m2","type":"message","role":"assistant","model":"claude-x","content":[
@@ -44,7 +44,7 @@ func TestOpenAIResponseFromAnthropic(t *testing.T) {
 			  "choices":[{"index":0,"message":{"role":"assistant","content":"I'll check the weather.","tool_calls":[
 			    {"id":"toolu_01A09q90qw90lq917835lq9","type":"function","function":{"name":"get_weather","arguments":"{\"location\":\"San Francisco, CA\",\"unit\":\"celsius\"}"}}]},
 			  "logprobs":null,"finish_reason":"tool_calls"}],
-			  "usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":0}}}`,
+			  "usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}`,
 			usage{InputTokens: 1, OutputTokens: 2, HasInput: true, HasOutput: true}},
 		{"tool use only has null content",
 			`{"id":"m3","type":"message","role":"assistant","model":"claude-x","content":[
@@ -55,7 +55,7 @@ func TestOpenAIResponseFromAnthropic(t *testing.T) {
 			    {"id":"t1","type":"function","function":{"name":"a","arguments":"{}"}},
 			    {"id":"t2","type":"function","function":{"name":"b","arguments":"{}"}}]},
 			  "logprobs":null,"finish_reason":"tool_calls"}],
-			  "usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":0}}}`,
+			  "usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}`,
 			usage{InputTokens: 1, OutputTokens: 2, HasInput: true, HasOutput: true}},
 		{"thinking becomes reasoning_content; redacted and unknown blocks skipped",
 			`{"id":"m4","type":"message","role":"assistant","model":"claude-x","content":[
@@ -67,24 +67,19 @@ func TestOpenAIResponseFromAnthropic(t *testing.T) {
 			`{"id":"chatcmpl-m4","object":"chat.completion","created":1700000000,"model":"claude-x",
 			  "choices":[{"index":0,"message":{"role":"assistant","content":"Based on my analysis...","reasoning_content":"Let me analyze this step by step..."},
 			  "logprobs":null,"finish_reason":"content_filter"}],
-			  "usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"prompt_tokens_details":{"cached_tokens":0}}}`,
+			  "usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}`,
 			usage{InputTokens: 3, OutputTokens: 4, HasInput: true, HasOutput: true}},
 		{"no content at all",
 			`{"id":"m5","type":"message","role":"assistant","model":"claude-x","content":[],"stop_reason":"end_turn","usage":{"input_tokens":3,"output_tokens":0}}`,
 			`{"id":"chatcmpl-m5","object":"chat.completion","created":1700000000,"model":"claude-x",
 			  "choices":[{"index":0,"message":{"role":"assistant","content":""},"logprobs":null,"finish_reason":"stop"}],
-			  "usage":{"prompt_tokens":3,"completion_tokens":0,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":0}}}`,
+			  "usage":{"prompt_tokens":3,"completion_tokens":0,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}`,
 			usage{InputTokens: 3, HasInput: true, HasOutput: true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, u, err := openAIResponseFromAnthropic([]byte(tc.in))
-			if err != nil {
-				t.Fatalf("err = %v", err)
-			}
-			if got, want := string(out), anthCompact(t, tc.want); got != want {
-				t.Errorf("body\n got %s\nwant %s", got, want)
-			}
+			wantTranslated(t, out, err, tc.want)
 			if u != tc.u {
 				t.Errorf("usage = %+v, want %+v", u, tc.u)
 			}
@@ -98,8 +93,8 @@ func TestAnthropicFinishReason(t *testing.T) {
 		"max_tokens": "length", "model_context_window_exceeded": "length",
 		"tool_use": "tool_calls", "refusal": "content_filter",
 	} {
-		if got := anthropicFinishReason(in); got != want {
-			t.Errorf("anthropicFinishReason(%q) = %q, want %q", in, got, want)
+		if got := anthropicFinish(in); got != want {
+			t.Errorf("anthropicFinish(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

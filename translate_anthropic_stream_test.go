@@ -29,7 +29,7 @@ var anthReaders = []struct {
 
 // anthRunStream feeds src through sseReader and the translator and returns
 // the output, the first translate error and the translator.
-func anthRunStream(t testing.TB, r io.Reader, includeUsage bool) (string, error, *anthropicStream) {
+func anthRunStream(t testing.TB, r io.Reader, includeUsage bool) (string, error, *hubStream) {
 	tr := newAnthropicStream(includeUsage)
 	sr := newSSEReader(r)
 	var out []byte
@@ -42,11 +42,11 @@ func anthRunStream(t testing.TB, r io.Reader, includeUsage bool) (string, error,
 			t.Fatalf("sse: %v", err)
 		}
 		if out, err = tr.translate(out, ev); err != nil {
-			return string(out), err, tr.(*anthropicStream)
+			return string(out), err, tr
 		}
 	}
 	out = tr.finish(out)
-	return string(out), nil, tr.(*anthropicStream)
+	return string(out), nil, tr
 }
 
 const anthTextStream = `event: message_start
@@ -198,7 +198,7 @@ func TestAnthropicStream(t *testing.T) {
 				anthChunk(`{"content":"Hi"}`, "null", true) +
 				anthChunk(`{}`, `"stop"`, true) +
 				`data: {"id":"chatcmpl-msg_2","object":"chat.completion.chunk","created":1700000000,"model":"claude-x","choices":[],` +
-				`"usage":{"prompt_tokens":330,"completion_tokens":2,"total_tokens":332,"prompt_tokens_details":{"cached_tokens":300}}}` + "\n\n" +
+				`"usage":{"prompt_tokens":330,"completion_tokens":2,"total_tokens":332,"prompt_tokens_details":{"cached_tokens":300},"completion_tokens_details":{"reasoning_tokens":0}}}` + "\n\n" +
 				"data: [DONE]\n\n",
 			func() usage { u := usage2; u.OutputTokens = 2; return u }()},
 		{"tool use", anthToolStream, false,
@@ -242,7 +242,7 @@ func TestAnthropicStream(t *testing.T) {
 			anthChunk(`{"role":"assistant","content":""}`, "null", true) +
 				anthChunk(`{}`, `"content_filter"`, true) +
 				`data: {"id":"chatcmpl-msg_2","object":"chat.completion.chunk","created":1700000000,"model":"claude-x","choices":[],` +
-				`"usage":{"prompt_tokens":11,"completion_tokens":4,"total_tokens":15,"prompt_tokens_details":{"cached_tokens":0}}}` + "\n\n" +
+				`"usage":{"prompt_tokens":11,"completion_tokens":4,"total_tokens":15,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}` + "\n\n" +
 				"data: [DONE]\n\n",
 			usage{InputTokens: 11, OutputTokens: 4, HasInput: true, HasOutput: true}},
 	}
@@ -271,7 +271,7 @@ func TestAnthropicStream(t *testing.T) {
 func TestAnthropicStreamUsageBeforeOutput(t *testing.T) {
 	anthPinClock(t)
 	tr := newAnthropicStream(false)
-	ev := sseEvent{Data: []byte(anthStart2[len("event: message_start\ndata: ") : len(anthStart2)-2])}
+	ev := streamEvent{Data: []byte(anthStart2[len("event: message_start\ndata: ") : len(anthStart2)-2])}
 	if _, err := tr.translate(nil, ev); err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +311,7 @@ func TestAnthropicStreamErrorEvent(t *testing.T) {
 
 func TestAnthropicStreamBadEvent(t *testing.T) {
 	tr := newAnthropicStream(false)
-	out, err := tr.translate([]byte("x"), sseEvent{Data: []byte(`{"type":"content_block_delta",`)})
+	out, err := tr.translate([]byte("x"), streamEvent{Data: []byte(`{"type":"content_block_delta",`)})
 	if err == nil || string(out) != "x" {
 		t.Fatalf("got %q, %v; want unchanged dst and an error", out, err)
 	}
@@ -320,7 +320,7 @@ func TestAnthropicStreamBadEvent(t *testing.T) {
 		t.Fatalf("an unreadable event must not be an *apiError")
 	}
 	// An event with a name but no data is ignored.
-	if out, err = tr.translate(nil, sseEvent{Name: []byte("ping")}); err != nil || len(out) != 0 {
+	if out, err = tr.translate(nil, streamEvent{Name: []byte("ping")}); err != nil || len(out) != 0 {
 		t.Fatalf("empty event: %q, %v", out, err)
 	}
 }

@@ -2,22 +2,10 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 )
-
-// anthCompact compacts a JSON literal so tests can write it readably.
-func anthCompact(t testing.TB, s string) string {
-	t.Helper()
-	var b bytes.Buffer
-	if err := json.Compact(&b, []byte(s)); err != nil {
-		t.Fatalf("bad JSON literal: %v\n%s", err, s)
-	}
-	return b.String()
-}
 
 func TestAnthropicRequestFromOpenAI(t *testing.T) {
 	tests := []struct {
@@ -122,12 +110,7 @@ func TestAnthropicRequestFromOpenAI(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, stream, err := anthropicRequestFromOpenAI([]byte(tc.in), "claude-up")
-			if err != nil {
-				t.Fatalf("err = %v", err)
-			}
-			if got, want := string(out), anthCompact(t, tc.want); got != want {
-				t.Errorf("body\n got %s\nwant %s", got, want)
-			}
+			wantTranslated(t, out, err, tc.want)
 			if stream != tc.stream {
 				t.Errorf("stream = %v, want %v", stream, tc.stream)
 			}

@@ -71,8 +71,8 @@ func BenchmarkGeminiStream(b *testing.B) {
 // and tool-call events allocates nothing (memory per stream stays constant).
 func TestGeminiStreamSteadyStateAllocs(t *testing.T) {
 	st := newGeminiStream("m", true)
-	first := sseEvent{Data: []byte(`{"candidates":[{"content":{"parts":[{"text":"a"}]}}],"responseId":"r","modelVersion":"m"}`)}
-	events := []sseEvent{
+	first := streamEvent{Data: []byte(`{"candidates":[{"content":{"parts":[{"text":"a"}]}}],"responseId":"r","modelVersion":"m"}`)}
+	events := []streamEvent{
 		{Data: []byte(`{"candidates":[{"content":{"parts":[{"text":"more \"text\" é\n"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":5},"responseId":"r"}`)},
 		{Data: []byte(`{"candidates":[{"content":{"parts":[{"text":"hm","thought":true},{"functionCall":{"name":"f","args":{"a": [1, 2]}},"thoughtSignature":"c2ln"}]}}]}`)},
 	}

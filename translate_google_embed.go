@@ -11,6 +11,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -21,9 +22,9 @@ import (
 )
 
 type gemEmbedIn struct {
-	Input          json.RawMessage `json:"input"`
-	Dimensions     *int64          `json:"dimensions"`
-	EncodingFormat *string         `json:"encoding_format"`
+	Input          rawJSON `json:"input"`
+	Dimensions     *int64  `json:"dimensions"`
+	EncodingFormat *string `json:"encoding_format"`
 }
 
 type gemEmbedRequest struct {
@@ -37,7 +38,7 @@ type gemEmbedRequest struct {
 func geminiEmbedRequestFromOpenAI(body []byte, model string) ([]byte, error) {
 	var in gemEmbedIn
 	if err := json.Unmarshal(body, &in); err != nil {
-		return nil, gemDecodeError(err)
+		return nil, decodeError(err)
 	}
 	if in.EncodingFormat != nil && *in.EncodingFormat != "float" && *in.EncodingFormat != "base64" {
 		return nil, errInvalid("encoding_format", "encoding_format must be float or base64")
@@ -57,7 +58,7 @@ func geminiEmbedRequestFromOpenAI(body []byte, model string) ([]byte, error) {
 	for i, t := range texts {
 		reqs[i] = gemEmbedRequest{Model: name, Content: gemContent{Parts: []gemPart{{Text: t}}}, OutputDimensionality: in.Dimensions}
 	}
-	out, err := gemMarshal(struct {
+	out, err := marshalJSON(struct {
 		Requests []gemEmbedRequest `json:"requests"`
 	}{reqs})
 	if err != nil {
@@ -67,8 +68,8 @@ func geminiEmbedRequestFromOpenAI(body []byte, model string) ([]byte, error) {
 }
 
 // gemEmbedTexts reads input: a string or a non-empty array of non-empty strings.
-func gemEmbedTexts(raw json.RawMessage) ([]string, error) {
-	if gemIsNull(raw) {
+func gemEmbedTexts(raw rawJSON) ([]string, error) {
+	if raw.absent() {
 		return nil, errInvalid("input", "input is required")
 	}
 	var s string
@@ -78,7 +79,7 @@ func gemEmbedTexts(raw json.RawMessage) ([]string, error) {
 		}
 		return []string{s}, nil
 	}
-	var items []json.RawMessage
+	var items []rawJSON
 	if err := json.Unmarshal(raw, &items); err != nil {
 		return nil, errInvalid("input", "input must be a string or an array of strings")
 	}
@@ -104,18 +105,12 @@ func geminiEmbeddingWantsBase64(body []byte) bool {
 	return json.Unmarshal(body, &in) == nil && in.EncodingFormat != nil && *in.EncodingFormat == "base64"
 }
 
-// openAIEmbeddingsFromGemini: batchEmbedContents response {"embeddings":[{"values":[...]}]} into an OpenAI
-// embeddings list body {"object":"list","data":[{"object":"embedding","index":i,"embedding":[...]}],"model":model,"usage":{...}}.
-func openAIEmbeddingsFromGemini(body []byte, model string) ([]byte, usage, error) {
-	return openAIEmbeddingsFromGeminiFormat(body, model, false)
-}
-
 // openAIEmbeddingsFromGeminiFormat is openAIEmbeddingsFromGemini with the
 // vectors as base64 float32 strings when asB64 is set.
 func openAIEmbeddingsFromGeminiFormat(body []byte, model string, asB64 bool) ([]byte, usage, error) {
 	var r struct {
 		Embeddings []struct {
-			Values json.RawMessage `json:"values"`
+			Values rawJSON `json:"values"`
 		} `json:"embeddings"`
 		UsageMetadata *struct {
 			PromptTokenCount int `json:"promptTokenCount"`
@@ -145,12 +140,12 @@ func openAIEmbeddingsFromGeminiFormat(body []byte, model string, asB64 bool) ([]
 		if asB64 {
 			out = gemAppendFloat32Base64(out, floats)
 		} else {
-			out = append(out, gemCompactJSON(e.Values)...)
+			out = appendCompact(out, e.Values)
 		}
 		out = append(out, '}')
 	}
 	out = append(out, `],"model":`...)
-	out = gemAppendJSONString(out, model)
+	out = appendJSONString(out, model)
 	out = fmt.Appendf(out, `,"usage":{"prompt_tokens":%d,"total_tokens":%d}}`, u.InputTokens, u.InputTokens)
 	return out, u, nil
 }
@@ -166,13 +161,13 @@ func gemAppendFloat32Base64(dst []byte, v []float64) []byte {
 	return append(dst, '"')
 }
 
-// gemCompactJSON returns raw without insignificant whitespace.
-func gemCompactJSON(raw json.RawMessage) []byte {
-	out, err := gemMarshal(raw)
-	if err != nil {
-		return raw
+// appendCompact appends raw without insignificant whitespace.
+func appendCompact(dst []byte, raw []byte) []byte {
+	var buf bytes.Buffer
+	if json.Compact(&buf, raw) != nil {
+		return append(dst, raw...)
 	}
-	return out
+	return append(dst, buf.Bytes()...)
 }
 
 // geminiModels parses GET /v1beta/models: ids WITHOUT the "models/" prefix; chat = supportedGenerationMethods has

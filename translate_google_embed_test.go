@@ -41,7 +41,7 @@ func TestGeminiEmbedRequestFromOpenAI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := gemCompact(t, tc.want); string(out) != want {
+			if want := compactWant(t, tc.want); string(out) != want {
 				t.Fatalf("\n got: %s\nwant: %s", out, want)
 			}
 		})
@@ -76,11 +76,11 @@ func TestGeminiEmbedRequestRejects(t *testing.T) {
 
 func TestOpenAIEmbeddingsFromGemini(t *testing.T) {
 	in := `{"embeddings":[{"values":[0.013168523, -0.008711934, 1e-05]},{"values":[0.5,0.25]}]}`
-	out, u, err := openAIEmbeddingsFromGemini([]byte(in), "text-embedding-004")
+	out, u, err := openAIEmbeddingsFromGeminiFormat([]byte(in), "text-embedding-004", false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := gemCompact(t, `{"object":"list","data":[
+	want := compactWant(t, `{"object":"list","data":[
 		{"object":"embedding","index":0,"embedding":[0.013168523,-0.008711934,1e-05]},
 		{"object":"embedding","index":1,"embedding":[0.5,0.25]}],
 		"model":"text-embedding-004","usage":{"prompt_tokens":0,"total_tokens":0}}`)
@@ -112,7 +112,7 @@ func TestOpenAIEmbeddingsFromGemini(t *testing.T) {
 
 func TestOpenAIEmbeddingsFromGeminiUntranslatable(t *testing.T) {
 	for _, in := range []string{``, `{}`, `[]`, `{"embeddings":[{"values":"x"}]}`, `{"embeddings":[{}]}`, `{"embeddings":[{"values":[1,"a"]}]}`} {
-		out, _, err := openAIEmbeddingsFromGemini([]byte(in), "m")
+		out, _, err := openAIEmbeddingsFromGeminiFormat([]byte(in), "m", false)
 		var ae *apiError
 		if err == nil || out != nil || errors.As(err, &ae) {
 			t.Fatalf("%q: want plain error, got %s %v", in, out, err)

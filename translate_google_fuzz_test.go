@@ -30,8 +30,8 @@ func FuzzGeminiStream(f *testing.F) {
 		if err != nil && errors.As(err, &ae) && (ae.Status < 400 || ae.Message == "") {
 			t.Fatalf("bad apiError %+v", ae)
 		}
-		if err == nil && !bytes.HasSuffix(out, []byte("data: [DONE]\n\n")) {
-			t.Fatalf("clean end without [DONE]: %q", out)
+		if err == nil && st.complete() != bytes.HasSuffix(out, []byte("data: [DONE]\n\n")) {
+			t.Fatalf("complete %v, but the output is %q", st.complete(), out)
 		}
 		frames := bytes.Split(bytes.TrimSuffix(out, []byte("\n\n")), []byte("\n\n"))
 		for _, fr := range frames {

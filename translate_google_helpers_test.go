@@ -2,31 +2,15 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
-	"strings"
 	"testing"
 )
 
 // gemPin makes "created" and generated ids deterministic for one test.
 func gemPin(t testing.TB) {
 	t.Helper()
-	oldNow, oldRand := gemNow, gemRandHex
-	gemNow = func() int64 { return 1700000000 }
-	gemRandHex = func(n int) string { return strings.Repeat("ab", n) }
-	t.Cleanup(func() { gemNow, gemRandHex = oldNow, oldRand })
-}
-
-// gemCompact compacts a hand-written JSON expectation; it fails on bad JSON.
-func gemCompact(t testing.TB, s string) string {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, []byte(s)); err != nil {
-		t.Fatalf("bad expectation JSON: %v\n%s", err, s)
-	}
-	return buf.String()
+	pinTranslatorClocks(t)
 }
 
 // gemWant400 asserts err is a 400 invalid_request_error for param.
@@ -46,8 +30,8 @@ func gemWant400(t *testing.T, err error, param string) {
 
 // gemRunStream feeds raw SSE bytes through newSSEReader and a Gemini stream
 // translator and returns the client bytes, the translator and the first error.
-func gemRunStream(raw []byte, sizes []int, includeUsage bool) ([]byte, *geminiStream, error) {
-	st := newGeminiStream("gemini-fallback", includeUsage).(*geminiStream)
+func gemRunStream(raw []byte, sizes []int, includeUsage bool) ([]byte, *hubStream, error) {
+	st := newGeminiStream("gemini-fallback", includeUsage)
 	rd := newSSEReader(&splitReader{data: raw, sizes: sizes})
 	var out []byte
 	for {

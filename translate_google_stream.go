@@ -1,238 +1,216 @@
-// translate_google_stream.go: Gemini streamGenerateContent?alt=sse -> OpenAI chunk stream.
+// translate_google_stream.go: Gemini streamGenerateContent?alt=sse -> hub
+// chunks.
 //
-// Each Gemini SSE event is a whole GenerateContentResponse holding the next
-// slice of every candidate. It becomes OpenAI chat.completion.chunk frames:
-// the first frame of each choice carries role "assistant"; thought parts
-// become reasoning_content deltas, text parts content deltas, and each
-// functionCall part (Gemini sends a call whole) one tool_calls entry with a
-// stream-wide index, id, name and full arguments. A finishReason closes its
-// choice (tool_calls when the choice made any call); finish() closes choices
-// left open, adds the usage chunk when the client asked for it, and [DONE].
+// Each Gemini event is a whole GenerateContentResponse holding the next
+// slice of every candidate: thought parts become reasoning, text parts
+// content, and each functionCall part (Gemini sends a call whole) one tool
+// call with a stream-wide index, an id, its name and its full arguments.
+// A candidate's finishReason is recorded, not sent: some Gemini streams
+// repeat it on every chunk, so each choice's finish is emitted once, when the
+// stream is over — and an error event after it still reaches the client as
+// an error. The stream is complete once a finishReason (or a prompt block)
+// was seen.
 //
-// Chunks are read by gemChunk (translate_google_chunk.go) into reused buffers
-// and frames are built by appending bytes, so a steady stream allocates
-// nothing per event; the state is a handful of counters and bit sets. Choice indexes are clamped to
-// 0..63 (Gemini allows at most 8 candidates).
+// Events are read by gemChunk (translate_google_chunk.go) into reused
+// buffers, and strings are passed on still escaped, so a steady stream
+// allocates next to nothing; the state is a handful of counters and bit sets.
+// Choice indexes are clamped to 0..63 (Gemini allows at most 8 candidates).
 package main
 
 import (
 	"bytes"
 	"fmt"
+	"net/http"
 	"strconv"
 )
 
 const gemMaxSlot = 63
 
-// geminiStream translates one Gemini stream. Use newGeminiStream.
-type geminiStream struct {
-	model        string
-	includeUsage bool
-
-	head      []byte // `data: {"id":…,"object":…,"created":…,"model":…`; nil until the first event
+// googleDecoder reads one Gemini stream. Use googleCodec.stream.
+type googleDecoder struct {
+	model     string
+	id, mdl   []byte // escaped bodies, fixed by the first event
 	callToken string // random part of this stream's tool call ids
-	nextCall  int    // stream-wide tool call counter (OpenAI tool_calls index)
-
-	roleSent, toolSeen, finished uint64 // per-choice bit sets
-	done                         bool   // a finishReason (or a prompt block) was seen
-	u                            usage
+	nextCall  int    // stream-wide tool call counter
+	known     uint64 // per-choice bit: the choice exists
+	emitted   uint64 // per-choice bit: its first chunk went out
+	toolSeen  uint64
+	finishes  [gemMaxSlot + 1]string // hub finish reasons, as recorded
+	done      bool                   // a finishReason (or a prompt block) was seen
+	u         usage
 
 	chunk   gemChunk     // reused parse buffers
+	buf     []byte       // reused text of this event's chunks
+	tools   []toolDelta  // reused tool deltas of this event
 	scratch bytes.Buffer // reused for compacting call arguments
 }
 
-// newGeminiStream converts Gemini SSE chunks (each "data:" is a GenerateContentResponse) into OpenAI
-// chat.completion.chunk frames; finish() appends the final chunk if needed and "data: [DONE]\n\n".
-func newGeminiStream(model string, includeUsage bool) streamTranslator {
-	return &geminiStream{model: model, includeUsage: includeUsage}
-}
+func (googleCodec) stream(model string) streamDecoder { return &googleDecoder{model: model} }
 
-// complete reports whether Gemini finished a candidate (a clean end, as
-// opposed to a connection cut mid-answer).
-func (s *geminiStream) complete() bool { return s.done }
+func (d *googleDecoder) usage() usage { return d.u }
 
-func (s *geminiStream) usage() usage { return s.u }
-
-func (s *geminiStream) translate(dst []byte, ev sseEvent) ([]byte, error) {
+func (d *googleDecoder) decode(out []chatChunk, ev streamEvent) ([]chatChunk, error) {
 	data := bytes.TrimSpace(ev.Data)
-	if len(data) == 0 || string(data) == "[DONE]" {
-		return dst, nil
+	if len(data) == 0 || bytes.Equal(data, doneData) {
+		return out, nil
 	}
-	c := &s.chunk
+	c := &d.chunk
 	if err := c.parse(data); err != nil {
-		return dst, fmt.Errorf("gemini stream event is not a GenerateContentResponse: %w", err)
+		return out, fmt.Errorf("gemini stream event is not a GenerateContentResponse: %w", err)
 	}
 	if c.errBody != nil {
-		return dst, gemStreamError(c.errBody)
+		return out, gemStreamError(c.errBody)
 	}
-	s.start(c.responseID, c.modelVersion)
+	d.start(c.responseID, c.modelVersion)
+	if c.hasUsage {
+		d.u = gemUsage(&c.usage)
+		d.u.HasInput = true
+	}
+	d.buf, d.tools = d.buf[:0], d.tools[:0]
 	if len(c.cands) == 0 && len(c.blockReason) > 0 {
-		dst = s.finishChoice(dst, 0, "content_filter")
+		d.finishes[0], d.done = finishContentFilter, true
+		d.known |= 1
 	}
 	for i := range c.cands {
-		dst = s.candidate(dst, &c.cands[i], i)
+		out = d.candidate(out, &c.cands[i], i)
 	}
-	if c.hasUsage {
-		s.u = gemUsage(&c.usage)
-		s.u.HasInput = true
-		s.u.HasOutput = s.done
-	}
-	return dst, nil
+	return out, nil
 }
 
-// start fixes the id and model of every frame at the first event. Both are
-// raw JSON string bodies from the chunk (or empty).
-func (s *geminiStream) start(responseID, modelVersion []byte) {
-	if s.head != nil {
+// start fixes the id, model and call ids of the stream at its first event.
+func (d *googleDecoder) start(responseID, modelVersion []byte) {
+	if d.id != nil {
 		return
 	}
-	s.callToken = gemRandHex(4)
-	s.head = append(s.head, `data: {"id":"chatcmpl-`...)
-	if len(responseID) > 0 {
-		s.head = gemAppendRawEscaped(s.head, responseID)
-	} else {
-		s.head = append(s.head, gemRandHex(12)...)
+	d.callToken = randomHex(4)
+	d.id = append([]byte{}, responseID...)
+	if len(d.id) == 0 {
+		d.id = []byte(randomHex(12))
 	}
-	s.head = append(s.head, `","object":"chat.completion.chunk","created":`...)
-	s.head = strconv.AppendInt(s.head, gemNow(), 10)
-	s.head = append(s.head, `,"model":"`...)
-	if len(modelVersion) > 0 {
-		s.head = gemAppendRawEscaped(s.head, modelVersion)
-	} else {
-		s.head = gemAppendEscaped(s.head, s.model)
+	d.mdl = append([]byte{}, modelVersion...)
+	if len(d.mdl) == 0 {
+		d.mdl = appendJSONEscaped(nil, d.model)
 	}
-	s.head = append(s.head, '"')
 }
 
-// candidate appends the frames for one candidate's slice of this event.
-func (s *geminiStream) candidate(dst []byte, c *gemChunkCand, pos int) []byte {
+// emit appends a chunk for choice idx, marking its first.
+func (d *googleDecoder) emit(out []chatChunk, idx int, c chatChunk) []chatChunk {
+	c.Choice, c.ID, c.Model = idx, d.id, d.mdl
+	if d.u.HasInput {
+		c.Usage = &d.u
+	}
+	if d.emitted&(1<<idx) == 0 {
+		d.emitted |= 1 << idx
+		c.Start = true
+	}
+	d.known |= 1 << idx
+	return append(out, c)
+}
+
+// candidate appends the chunks for one candidate's slice of this event.
+func (d *googleDecoder) candidate(out []chatChunk, c *gemChunkCand, pos int) []chatChunk {
 	idx := pos
 	if c.hasIndex {
 		idx = c.index
 	}
 	idx = min(max(idx, 0), gemMaxSlot)
-	dst = s.textDelta(dst, idx, c.parts, true)
-	dst = s.textDelta(dst, idx, c.parts, false)
-	dst = s.callsDelta(dst, idx, c.parts)
+	if text := d.joinText(c.parts, true); text != nil {
+		out = d.emit(out, idx, chatChunk{Reasoning: text})
+	}
+	if text := d.joinText(c.parts, false); text != nil {
+		out = d.emit(out, idx, chatChunk{Content: text})
+	}
+	if tools := d.calls(c.parts); len(tools) > 0 {
+		d.toolSeen |= 1 << idx
+		out = d.emit(out, idx, chatChunk{Tools: tools})
+	}
 	if len(c.finish) > 0 {
-		dst = s.finishChoice(dst, idx, gemFinishReason(string(c.finish), s.toolSeen&(1<<idx) != 0))
+		d.finishes[idx] = gemFinishReason(string(c.finish), d.toolSeen&(1<<idx) != 0)
+		d.known |= 1 << idx
+		d.done = true
 	}
-	return dst
+	return out
 }
 
-// beginDelta opens a chunk for choice idx, adding the role on its first chunk.
-func (s *geminiStream) beginDelta(dst []byte, idx int) []byte {
-	dst = append(dst, s.head...)
-	dst = append(dst, `,"choices":[{"index":`...)
-	dst = strconv.AppendInt(dst, int64(idx), 10)
-	dst = append(dst, `,"delta":{`...)
-	if s.roleSent&(1<<idx) == 0 {
-		s.roleSent |= 1 << idx
-		dst = append(dst, `"role":"assistant",`...)
-	}
-	return dst
-}
-
-// gemEndChunk closes a chunk opened by beginDelta with a null finish_reason.
-func gemEndChunk(dst []byte) []byte {
-	return append(dst, "},\"logprobs\":null,\"finish_reason\":null}]}\n\n"...)
-}
-
-// textDelta emits the joined thought (or non-thought) text of parts, if any.
-func (s *geminiStream) textDelta(dst []byte, idx int, parts []gemChunkPart, thought bool) []byte {
-	open := false
+// joinText joins the thought (or other) text parts' bodies; nil when none.
+func (d *googleDecoder) joinText(parts []gemChunkPart, thought bool) []byte {
+	start := len(d.buf)
 	for i := range parts {
-		p := &parts[i]
-		if p.call || p.thought != thought || len(p.text) == 0 {
-			continue
+		if p := &parts[i]; !p.call && p.thought == thought && len(p.text) > 0 {
+			d.buf = append(d.buf, p.text...)
 		}
-		if !open {
-			open = true
-			dst = s.beginDelta(dst, idx)
-			if thought {
-				dst = append(dst, `"reasoning_content":"`...)
-			} else {
-				dst = append(dst, `"content":"`...)
-			}
-		}
-		dst = gemAppendRawEscaped(dst, p.text)
 	}
-	if !open {
-		return dst
+	if len(d.buf) == start {
+		return nil
 	}
-	return gemEndChunk(append(dst, '"'))
+	return d.buf[start:]
 }
 
-// callsDelta emits every functionCall part of this event in one tool_calls delta.
-func (s *geminiStream) callsDelta(dst []byte, idx int, parts []gemChunkPart) []byte {
-	n := 0
+// calls turns every functionCall part into a complete tool delta.
+func (d *googleDecoder) calls(parts []gemChunkPart) []toolDelta {
+	start := len(d.tools)
 	for i := range parts {
 		p := &parts[i]
 		if !p.call {
 			continue
 		}
-		if n == 0 {
-			dst = append(s.beginDelta(dst, idx), `"tool_calls":[`...)
-			s.toolSeen |= 1 << idx
-		} else {
-			dst = append(dst, ',')
-		}
-		n++
-		dst = append(dst, `{"index":`...)
-		dst = strconv.AppendInt(dst, int64(s.nextCall), 10)
-		dst = append(dst, `,"id":"call_`...)
-		dst = append(dst, s.callToken...)
-		dst = append(dst, '_')
-		dst = strconv.AppendInt(dst, int64(s.nextCall), 10)
-		dst = append(dst, `","type":"function","function":{"name":"`...)
-		dst = gemAppendRawEscaped(dst, p.name)
-		dst = append(dst, `","arguments":`...)
-		dst = gemAppendArgsString(dst, p.args, &s.scratch)
-		dst = append(dst, '}')
+		t := toolDelta{Index: d.nextCall, Name: p.name}
+		at := len(d.buf)
+		d.buf = append(d.buf, "call_"...)
+		d.buf = append(d.buf, d.callToken...)
+		d.buf = strconv.AppendInt(append(d.buf, '_'), int64(d.nextCall), 10)
+		t.ID = d.buf[at:]
+		at = len(d.buf)
+		d.buf = appendJSONEscapedBytes(d.buf, gemArgs(p.args, &d.scratch))
+		t.Args = d.buf[at:]
 		if len(p.sig) > 0 {
-			dst = append(dst, `,"extra_content":{"google":{"thought_signature":"`...)
-			dst = gemAppendRawEscaped(dst, p.sig)
-			dst = append(dst, `"}}`...)
+			at = len(d.buf)
+			d.buf = appendSignatureExtra(d.buf, p.sig)
+			t.Extra = d.buf[at:]
 		}
-		dst = append(dst, '}')
-		s.nextCall++
+		d.tools = append(d.tools, t)
+		d.nextCall++
 	}
-	if n == 0 {
-		return dst
-	}
-	return gemEndChunk(append(dst, ']'))
+	return d.tools[start:]
 }
 
-// finishChoice emits the closing chunk of choice idx (once).
-func (s *geminiStream) finishChoice(dst []byte, idx int, reason string) []byte {
-	s.done = true
-	if s.finished&(1<<idx) != 0 {
-		return dst
+func (d *googleDecoder) end(out []chatChunk) ([]chatChunk, bool) {
+	if !d.done {
+		return out, false
 	}
-	s.finished |= 1 << idx
-	dst = s.beginDelta(dst, idx)
-	if dst[len(dst)-1] == ',' { // first frame of this choice: give it a content
-		dst = append(dst, `"content":""`...)
-	}
-	dst = append(dst, `},"logprobs":null,"finish_reason":"`...)
-	dst = append(dst, reason...)
-	return append(dst, "\"}]}\n\n"...)
-}
-
-func (s *geminiStream) finish(dst []byte) []byte {
-	s.start(nil, nil)
+	d.start(nil, nil)
 	for idx := 0; idx <= gemMaxSlot; idx++ {
 		bit := uint64(1) << idx
-		if s.roleSent&bit != 0 && s.finished&bit == 0 {
-			done := s.done
-			dst = s.finishChoice(dst, idx, gemFinishReason("STOP", s.toolSeen&bit != 0))
-			s.done = done // closing a cut choice is not a clean finish
+		if d.known&bit == 0 {
+			continue
+		}
+		f := d.finishes[idx]
+		if f == "" {
+			f = gemFinishReason("STOP", d.toolSeen&bit != 0)
+		}
+		out = append(out, chatChunk{Choice: idx, ID: d.id, Model: d.mdl, Finish: f, Start: d.emitted&bit == 0})
+	}
+	d.u.HasOutput = d.u.HasInput // the last usage seen is the final one
+	return out, true
+}
+
+// gemStreamError turns an in-stream Google error into an *apiError.
+func gemStreamError(e *gemErrorBody) *apiError {
+	st := http.StatusBadGateway
+	switch e.Status {
+	case "RESOURCE_EXHAUSTED":
+		st = http.StatusTooManyRequests
+	case "INVALID_ARGUMENT":
+		st = http.StatusBadRequest
+	case "UNAVAILABLE":
+		st = http.StatusServiceUnavailable
+	}
+	msg := e.Message
+	if msg == "" {
+		msg = "Gemini stream error"
+		if e.Status != "" {
+			msg += ": " + e.Status
 		}
 	}
-	if s.includeUsage {
-		dst = append(dst, s.head...)
-		dst = append(dst, `,"choices":[],"usage":`...)
-		dst = openAIAppendUsage(dst, s.u, true)
-		dst = append(dst, "}\n\n"...)
-	}
-	return append(dst, "data: [DONE]\n\n"...)
+	return &apiError{Status: st, Type: errorTypeForStatus(st), Message: msg}
 }

@@ -31,7 +31,7 @@ func gemCompactString(s string) string {
 func gemFrames(t *testing.T, done bool, frames ...string) string {
 	var sb strings.Builder
 	for _, f := range frames {
-		sb.WriteString("data: " + gemCompact(t, f) + "\n\n")
+		sb.WriteString("data: " + compactWant(t, f) + "\n\n")
 	}
 	if done {
 		sb.WriteString("data: [DONE]\n\n")
@@ -142,14 +142,11 @@ func TestGeminiStream(t *testing.T) {
 			complete: true,
 		},
 		{
-			name:         "cut stream: finish closes the choice but it is not complete",
+			name:         "cut stream: nothing closes it and it is not complete",
 			includeUsage: true,
 			in:           gemSSE(`{"candidates":[{"content":{"parts":[{"text":"Hal"}]}}],"usageMetadata":{"promptTokenCount":3}}`),
 			want: []string{
 				`{"id":"chatcmpl-abababababababababababab",` + gemHead + `,"model":"gemini-fallback","choices":[{"index":0,"delta":{"role":"assistant","content":"Hal"},"logprobs":null,"finish_reason":null}]}`,
-				`{"id":"chatcmpl-abababababababababababab",` + gemHead + `,"model":"gemini-fallback","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]}`,
-				`{"id":"chatcmpl-abababababababababababab",` + gemHead + `,"model":"gemini-fallback","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":0,"total_tokens":3,
-					"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}`,
 			},
 			u: usage{InputTokens: 3, HasInput: true},
 		},
@@ -165,9 +162,9 @@ func TestGeminiStream(t *testing.T) {
 				`{"id":"chatcmpl-n",` + gemHead + `,"model":"gemini-fallback","choices":[{"index":0,"delta":{"role":"assistant","content":"A"},"logprobs":null,"finish_reason":null}]}`,
 				`{"id":"chatcmpl-n",` + gemHead + `,"model":"gemini-fallback","choices":[{"index":1,"delta":{"role":"assistant","content":"B"},"logprobs":null,"finish_reason":null}]}`,
 				`{"id":"chatcmpl-n",` + gemHead + `,"model":"gemini-fallback","choices":[{"index":1,"delta":{"tool_calls":[{"index":0,"id":"call_abababab_0","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]},"logprobs":null,"finish_reason":null}]}`,
-				`{"id":"chatcmpl-n",` + gemHead + `,"model":"gemini-fallback","choices":[{"index":1,"delta":{},"logprobs":null,"finish_reason":"tool_calls"}]}`,
 				`{"id":"chatcmpl-n",` + gemHead + `,"model":"gemini-fallback","choices":[{"index":0,"delta":{"content":"!"},"logprobs":null,"finish_reason":null}]}`,
 				`{"id":"chatcmpl-n",` + gemHead + `,"model":"gemini-fallback","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"length"}]}`,
+				`{"id":"chatcmpl-n",` + gemHead + `,"model":"gemini-fallback","choices":[{"index":1,"delta":{},"logprobs":null,"finish_reason":"tool_calls"}]}`,
 			},
 			complete: true,
 		},
@@ -189,7 +186,11 @@ func TestGeminiStream(t *testing.T) {
 					if err != nil {
 						t.Fatalf("unexpected error: %v", err)
 					}
-					if want := gemFrames(t, true, tc.want...); string(out) != want {
+					want := gemFrames(t, tc.complete, tc.want...)
+					if tc.includeUsage { // OpenAI's own streams say usage:null until the usage chunk
+						want = strings.ReplaceAll(want, `}]}`+"\n", `}],"usage":null}`+"\n")
+					}
+					if string(out) != want {
 						t.Fatalf("frames mismatch\n got: %s\nwant: %s", out, want)
 					}
 					if st.usage() != tc.u {
@@ -231,7 +232,7 @@ func TestGeminiStreamErrorEvent(t *testing.T) {
 				t.Fatalf("got %d %q", ae.Status, ae.Message)
 			}
 			want := gemFrames(t, false,
-				`{"id":"chatcmpl-e",`+gemHead+`,"model":"gemini-fallback","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"logprobs":null,"finish_reason":null}]}`)
+				`{"id":"chatcmpl-e",`+gemHead+`,"model":"gemini-fallback","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"logprobs":null,"finish_reason":null}],"usage":null}`)
 			if string(out) != want {
 				t.Fatalf("frames before the error\n got: %s\nwant: %s", out, want)
 			}
@@ -245,7 +246,7 @@ func TestGeminiStreamErrorEvent(t *testing.T) {
 func TestGeminiStreamUnreadableEvent(t *testing.T) {
 	for _, data := range []string{`not json`, `{"candidates":"x"}`, `[1,2]`} {
 		st := newGeminiStream("m", false)
-		_, err := st.translate(nil, sseEvent{Data: []byte(data)})
+		_, err := st.translate(nil, streamEvent{Data: []byte(data)})
 		var ae *apiError
 		if err == nil || errors.As(err, &ae) {
 			t.Fatalf("%q: want a plain error, got %v", data, err)
@@ -256,12 +257,12 @@ func TestGeminiStreamUnreadableEvent(t *testing.T) {
 func TestGeminiStreamEmpty(t *testing.T) {
 	gemPin(t)
 	out, st, err := gemRunStream(nil, []int{1}, false)
-	if err != nil || string(out) != "data: [DONE]\n\n" || st.complete() {
+	if err != nil || string(out) != "" || st.complete() {
 		t.Fatalf("got %q %v complete=%v", out, err, st.complete())
 	}
 }
 
-func TestGemAppendJSONString(t *testing.T) {
+func TestAppendJSONString(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"plain", `"plain"`},
 		{"q\"b\\s/\n\r\t\x00\x1f", `"q\"b\\s/\n\r\t\u0000\u001f"`},
@@ -273,11 +274,8 @@ func TestGemAppendJSONString(t *testing.T) {
 		{"\u2028\u2029", `"\u2028\u2029"`},
 	}
 	for _, tc := range tests {
-		if got := string(gemAppendJSONString(nil, tc.in)); got != tc.want {
+		if got := string(appendJSONString(nil, tc.in)); got != tc.want {
 			t.Errorf("%q: got %s want %s", tc.in, got, tc.want)
-		}
-		if got := string(gemAppendJSONString(nil, []byte(tc.in))); got != tc.want {
-			t.Errorf("%q as bytes: got %s want %s", tc.in, got, tc.want)
 		}
 	}
 }

@@ -4,8 +4,6 @@
 // and responses decoded into them (unknown fields are ignored on decode).
 package main
 
-import "encoding/json"
-
 // Gemini request shapes (also used to decode responses where they match).
 type gemRequestOut struct {
 	Contents          []gemContent   `json:"contents"`
@@ -41,13 +39,13 @@ type gemFileData struct {
 }
 
 type gemFunctionCall struct {
-	Name string          `json:"name"`
-	Args json.RawMessage `json:"args,omitempty"`
+	Name string  `json:"name"`
+	Args rawJSON `json:"args,omitempty"`
 }
 
 type gemFunctionResp struct {
-	Name     string          `json:"name"`
-	Response json.RawMessage `json:"response"`
+	Name     string  `json:"name"`
+	Response rawJSON `json:"response"`
 }
 
 type gemToolOut struct {
@@ -55,9 +53,9 @@ type gemToolOut struct {
 }
 
 type gemFunctionDecl struct {
-	Name                 string          `json:"name"`
-	Description          string          `json:"description,omitempty"`
-	ParametersJSONSchema json.RawMessage `json:"parametersJsonSchema,omitempty"`
+	Name                 string  `json:"name"`
+	Description          string  `json:"description,omitempty"`
+	ParametersJSONSchema rawJSON `json:"parametersJsonSchema,omitempty"`
 }
 
 type gemToolConfig struct {
@@ -70,17 +68,17 @@ type gemFunctionCallingConfig struct {
 }
 
 type gemGenConfig struct {
-	StopSequences      []string        `json:"stopSequences,omitempty"`
-	ResponseMimeType   string          `json:"responseMimeType,omitempty"`
-	ResponseJSONSchema json.RawMessage `json:"responseJsonSchema,omitempty"`
-	CandidateCount     *int64          `json:"candidateCount,omitempty"`
-	MaxOutputTokens    *int64          `json:"maxOutputTokens,omitempty"`
-	Temperature        *float64        `json:"temperature,omitempty"`
-	TopP               *float64        `json:"topP,omitempty"`
-	Seed               *int64          `json:"seed,omitempty"`
-	PresencePenalty    *float64        `json:"presencePenalty,omitempty"`
-	FrequencyPenalty   *float64        `json:"frequencyPenalty,omitempty"`
-	ThinkingConfig     *gemThinking    `json:"thinkingConfig,omitempty"`
+	StopSequences      []string     `json:"stopSequences,omitempty"`
+	ResponseMimeType   string       `json:"responseMimeType,omitempty"`
+	ResponseJSONSchema rawJSON      `json:"responseJsonSchema,omitempty"`
+	CandidateCount     *int         `json:"candidateCount,omitempty"`
+	MaxOutputTokens    *int         `json:"maxOutputTokens,omitempty"`
+	Temperature        *float64     `json:"temperature,omitempty"`
+	TopP               *float64     `json:"topP,omitempty"`
+	Seed               *int64       `json:"seed,omitempty"`
+	PresencePenalty    *float64     `json:"presencePenalty,omitempty"`
+	FrequencyPenalty   *float64     `json:"frequencyPenalty,omitempty"`
+	ThinkingConfig     *gemThinking `json:"thinkingConfig,omitempty"`
 }
 
 type gemThinking struct {

@@ -11,7 +11,7 @@ func BenchmarkMessagesStreamTextEvent(b *testing.B) {
 	st := newMessagesStream("m")
 	data := []byte(`{"id":"chatcmpl-123","object":"chat.completion.chunk","created":1694268190,"model":"gpt-4o-mini",` +
 		`"system_fingerprint":"fp_44709d6fcb","choices":[{"index":0,"delta":{"content":" the quick brown fox"},"logprobs":null,"finish_reason":null}]}`)
-	ev := sseEvent{Data: data}
+	ev := streamEvent{Data: data}
 	out := make([]byte, 0, 4096)
 	out, _ = st.translate(out, ev)
 	b.ReportAllocs()
@@ -29,8 +29,8 @@ func BenchmarkMessagesStreamToolEvent(b *testing.B) {
 	st := newMessagesStream("m")
 	first := []byte(`{"id":"chatcmpl-1","model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":""}}]}}]}`)
 	data := []byte(`{"id":"chatcmpl-1","model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"path\": \"/tmp"}}]},"finish_reason":null}]}`)
-	out, _ := st.translate(make([]byte, 0, 4096), sseEvent{Data: first})
-	ev := sseEvent{Data: data}
+	out, _ := st.translate(make([]byte, 0, 4096), streamEvent{Data: first})
+	ev := streamEvent{Data: data}
 	b.ReportAllocs()
 	for b.Loop() {
 		var err error

@@ -34,7 +34,6 @@ func FuzzParseMessagesRequest(f *testing.F) {
 		if req.Model == "" || req.MaxTokens < 1 {
 			t.Fatalf("accepted %+v", req)
 		}
-		_ = messagesThinking(body)
 	})
 }
 
@@ -44,11 +43,11 @@ func FuzzOpenAIRequestFromMessages(f *testing.F) {
 		f.Add([]byte(s), true)
 	}
 	f.Fuzz(func(t *testing.T, body []byte, opts bool) {
-		opt := messagesRequestOptions{}
+		codec := openAICodec{}
 		if opts {
-			opt = messagesRequestOptions{ReasoningEffort: reasoningEffortForBudget(messagesThinking(body)), MaxCompletionTokens: true}
+			codec.reasoningModel = func(string) bool { return true }
 		}
-		out, err := openAIRequestFromMessagesOpts(body, "upstream-model", opt)
+		out, err := openAIRequestFromMessagesFor(body, "upstream-model", codec)
 		if err != nil {
 			var ae *apiError
 			if !errors.As(err, &ae) || ae.Status != 400 || ae.Type != "invalid_request_error" || ae.Message == "" {
@@ -100,7 +99,7 @@ func FuzzMessagesStream(f *testing.F) {
 				break
 			}
 		}
-		complete := clean && st.(*messagesStream).complete()
+		complete := clean && st.complete()
 		if err := validateAnthropicStream(out, complete); err != nil {
 			t.Fatalf("%v\noutput:\n%s", err, out)
 		}

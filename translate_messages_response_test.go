@@ -76,7 +76,7 @@ func TestMessagesResponseFromOpenAIGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := compactJSON(t, tt.want); string(got) != want {
+			if want := compactWant(t, tt.want); string(got) != want {
 				t.Fatalf("got\n%s\nwant\n%s", got, want)
 			}
 			if u != tt.u {
@@ -147,7 +147,7 @@ func TestAnthropicErrorBody(t *testing.T) {
 			"context":{"required_tier":3,"available_backends":["a"],"eta_seconds":12}}`},
 	}
 	for _, tt := range tests {
-		if got, want := string(anthropicErrorBody(tt.e)), compactJSON(t, tt.want); got != want {
+		if got, want := string(anthropicErrorBody(tt.e)), compactWant(t, tt.want); got != want {
 			t.Errorf("status %d:\n got %s\nwant %s", tt.e.Status, got, want)
 		}
 	}

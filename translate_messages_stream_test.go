@@ -16,9 +16,9 @@ import (
 
 // runMessagesStream translates upstream as the core would: translate each
 // event, finish at EOF, stop at the first error.
-func runMessagesStream(model, upstream string, sizes []int) (string, *messagesStream, error) {
+func runMessagesStream(model, upstream string, sizes []int) (string, *hubStream, error) {
 	st := newMessagesStream(model)
-	s := st.(*messagesStream)
+	s := st
 	r := newSSEReader(&splitReader{data: []byte(upstream), sizes: sizes})
 	var out []byte
 	for {

@@ -4,20 +4,10 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
-
-// compactJSON compacts a hand-written expected JSON document.
-func compactJSON(t *testing.T, s string) string {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, []byte(s)); err != nil {
-		t.Fatalf("bad expected JSON %q: %v", s, err)
-	}
-	return buf.String()
-}
 
 // wantAPIError asserts err is a 400 invalid_request_error with message msg.
 func wantAPIError(t *testing.T, err error, status int, msg string) {
@@ -101,7 +91,11 @@ func TestMessagesThinking(t *testing.T) {
 		{`not json`, 0, ""},
 	}
 	for _, tt := range tests {
-		got := messagesThinking([]byte(tt.body))
+		got := 0
+		body := strings.Replace(tt.body, "{", `{"messages":[{"role":"user","content":"q"}],`, 1)
+		if req, err := (anthropicClient{}).request([]byte(body)); err == nil {
+			got = req.ThinkingBudget
+		}
 		if got != tt.budget || reasoningEffortForBudget(got) != tt.effort {
 			t.Errorf("%s: budget %d effort %q, want %d %q", tt.body, got, reasoningEffortForBudget(got), tt.budget, tt.effort)
 		}
@@ -112,7 +106,7 @@ func TestMessagesThinking(t *testing.T) {
 func TestOpenAIRequestFromMessagesGolden(t *testing.T) {
 	tests := []struct {
 		name, in, want string
-		opt            messagesRequestOptions
+		reasoning      bool
 	}{
 		{"text and parameters", `{"model":"claude-sonnet-4-20250514","max_tokens":1024,"system":"You are a helpful assistant.",
 			"messages":[{"role":"user","content":"Hello, Claude"},{"role":"assistant","content":"Hello!"},
@@ -121,13 +115,13 @@ func TestOpenAIRequestFromMessagesGolden(t *testing.T) {
 			`{"model":"llama3.1:8b","messages":[{"role":"system","content":"You are a helpful assistant."},
 			{"role":"user","content":"Hello, Claude"},{"role":"assistant","content":"Hello!"},
 			{"role":"user","content":"Can you describe LLMs to me?"}],"max_tokens":1024,"temperature":0.5,"top_p":0.9,
-			"stop":["\n\nHuman:","END"],"user":"u-13"}`, messagesRequestOptions{}},
+			"stop":["\n\nHuman:","END"],"user":"u-13"}`, false},
 		{"system blocks and text blocks joined, html kept", `{"model":"m","max_tokens":10,"stream":true,
 			"system":[{"type":"text","text":"You are Claude Code."},{"type":"text","text":"Use <tools> & be brief.","cache_control":{"type":"ephemeral"}}],
 			"messages":[{"role":"user","content":[{"type":"text","text":"<system-reminder>x</system-reminder>"},{"type":"text","text":""},{"type":"text","text":"hi"}]}]}`,
 			`{"model":"llama3.1:8b","messages":[{"role":"system","content":"You are Claude Code.\n\nUse <tools> & be brief."},
 			{"role":"user","content":"<system-reminder>x</system-reminder>\n\nhi"}],"max_tokens":10,"stream":true,
-			"stream_options":{"include_usage":true}}`, messagesRequestOptions{}},
+			"stream_options":{"include_usage":true}}`, false},
 		{"vision base64 and url", `{"model":"m","max_tokens":1024,"messages":[{"role":"user","content":[
 			{"type":"image","source":{"type":"base64","media_type":"image/jpeg","data":"/9j/4AAQSkZJRg=="}},
 			{"type":"image","source":{"type":"url","url":"https://upload.wikimedia.org/a.jpg"}},
@@ -135,7 +129,7 @@ func TestOpenAIRequestFromMessagesGolden(t *testing.T) {
 			`{"model":"llama3.1:8b","messages":[{"role":"user","content":[
 			{"type":"image_url","image_url":{"url":"data:image/jpeg;base64,/9j/4AAQSkZJRg=="}},
 			{"type":"image_url","image_url":{"url":"https://upload.wikimedia.org/a.jpg"}},
-			{"type":"text","text":"What is in the above image?"}]}],"max_tokens":1024}`, messagesRequestOptions{}},
+			{"type":"text","text":"What is in the above image?"}]}],"max_tokens":1024}`, false},
 		{"tool use round trip", `{"model":"m","max_tokens":1024,
 			"tools":[{"name":"get_weather","description":"Get the current weather in a given location",
 			  "input_schema":{"type":"object","properties":{"location":{"type":"string","description":"The city and state, e.g. San Francisco, CA"},
@@ -156,7 +150,7 @@ func TestOpenAIRequestFromMessagesGolden(t *testing.T) {
 			  "parameters":{"type":"object","properties":{"location":{"type":"string","description":"The city and state, e.g. San Francisco, CA"},
 			  "unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["location"]}}},
 			  {"type":"function","function":{"name":"no_args","parameters":{"type":"object","properties":{}}}}],
-			"tool_choice":"required","parallel_tool_calls":false}`, messagesRequestOptions{}},
+			"tool_choice":"required","parallel_tool_calls":false}`, false},
 		{"parallel tool calls, results with error and image", `{"model":"m","max_tokens":50,
 			"tools":[{"name":"read","input_schema":{"type":"object"}}],"tool_choice":{"type":"tool","name":"read"},
 			"messages":[{"role":"assistant","content":[{"type":"tool_use","id":"a","name":"read","input":{}},
@@ -173,40 +167,40 @@ func TestOpenAIRequestFromMessagesGolden(t *testing.T) {
 			{"role":"tool","content":"","tool_call_id":"c"},
 			{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}],
 			"max_tokens":50,"tools":[{"type":"function","function":{"name":"read","parameters":{"type":"object"}}}],
-			"tool_choice":{"type":"function","function":{"name":"read"}}}`, messagesRequestOptions{}},
+			"tool_choice":{"type":"function","function":{"name":"read"}}}`, false},
 		{"tool_choice auto and none; thinking-only assistant", `{"model":"m","max_tokens":5,"tools":[{"name":"t","input_schema":{}}],
 			"tool_choice":{"type":"none","disable_parallel_tool_use":true},
 			"messages":[{"role":"user","content":"q"},{"role":"assistant","content":[{"type":"redacted_thinking","data":"xx"}]}]}`,
 			`{"model":"llama3.1:8b","messages":[{"role":"user","content":"q"},{"role":"assistant","content":""}],"max_tokens":5,
-			"tools":[{"type":"function","function":{"name":"t","parameters":{}}}],"tool_choice":"none"}`, messagesRequestOptions{}},
+			"tools":[{"type":"function","function":{"name":"t","parameters":{}}}],"tool_choice":"none"}`, false},
 		{"tool_choice without tools is dropped", `{"model":"m","max_tokens":5,"tool_choice":{"type":"auto"},"tools":[],
 			"messages":[{"role":"user","content":"q"}]}`,
-			`{"model":"llama3.1:8b","messages":[{"role":"user","content":"q"}],"max_tokens":5}`, messagesRequestOptions{}},
+			`{"model":"llama3.1:8b","messages":[{"role":"user","content":"q"}],"max_tokens":5}`, false},
 		{"documents", `{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[
 			{"type":"document","source":{"type":"text","media_type":"text/plain","data":"The grass is green."}},
 			{"type":"document","title":"report.pdf","source":{"type":"base64","media_type":"application/pdf","data":"JVBERi0="}},
 			{"type":"text","text":"Summarise."}]}]}`,
 			`{"model":"llama3.1:8b","messages":[{"role":"user","content":[{"type":"text","text":"The grass is green."},
 			{"type":"file","file":{"filename":"report.pdf","file_data":"data:application/pdf;base64,JVBERi0="}},
-			{"type":"text","text":"Summarise."}]}],"max_tokens":5}`, messagesRequestOptions{}},
+			{"type":"text","text":"Summarise."}]}],"max_tokens":5}`, false},
 		{"documents and text inside a tool result", `{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[
 			{"type":"tool_result","tool_use_id":"t1","content":[{"type":"document","source":{"type":"text","data":"doc text"}},
 			  {"type":"text","text":""},{"type":"text","text":"done"}]},{"type":"text","text":"next?"}]}]}`,
 			`{"model":"llama3.1:8b","messages":[{"role":"tool","content":"done","tool_call_id":"t1"},
-			{"role":"user","content":"doc text\n\nnext?"}],"max_tokens":5}`, messagesRequestOptions{}},
+			{"role":"user","content":"doc text\n\nnext?"}],"max_tokens":5}`, false},
 		{"reasoning effort and max_completion_tokens", `{"model":"m","max_tokens":20000,"stream":true,
 			"thinking":{"type":"enabled","budget_tokens":10000},"messages":[{"role":"user","content":"q"}]}`,
 			`{"model":"llama3.1:8b","messages":[{"role":"user","content":"q"}],"max_completion_tokens":20000,"stream":true,
 			"stream_options":{"include_usage":true},"reasoning_effort":"medium"}`,
-			messagesRequestOptions{ReasoningEffort: "medium", MaxCompletionTokens: true}},
+			true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := openAIRequestFromMessagesOpts([]byte(tt.in), "llama3.1:8b", tt.opt)
+			got, err := openAIRequestFromMessagesFor([]byte(tt.in), "llama3.1:8b", reasoningCodec(tt.reasoning))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := compactJSON(t, tt.want); string(got) != want {
+			if want := compactWant(t, tt.want); string(got) != want {
 				t.Fatalf("got\n%s\nwant\n%s", got, want)
 			}
 		})
@@ -216,7 +210,7 @@ func TestOpenAIRequestFromMessagesGolden(t *testing.T) {
 func TestOpenAIRequestFromMessagesPlainEqualsZeroOptions(t *testing.T) {
 	in := []byte(`{"model":"m","max_tokens":3,"thinking":{"type":"enabled","budget_tokens":2000},"messages":[{"role":"user","content":"q"}]}`)
 	a, err1 := openAIRequestFromMessages(in, "x")
-	b, err2 := openAIRequestFromMessagesOpts(in, "x", messagesRequestOptions{})
+	b, err2 := openAIRequestFromMessagesFor(in, "x", reasoningCodec(false))
 	if err1 != nil || err2 != nil || string(a) != string(b) {
 		t.Fatalf("%s %v / %s %v", a, err1, b, err2)
 	}
@@ -231,8 +225,8 @@ func TestOpenAIRequestFromMessagesErrors(t *testing.T) {
 		{"malformed", `{"model":`, "malformed JSON in request body at offset 9"},
 		{"no messages", head + `"messages":[]}`, "messages: at least one message is required"},
 		{"ill-typed messages", head + `"messages":"hi"}`, "messages: unexpected string"},
-		{"bad role", head + `"messages":[{"role":"system","content":"x"}]}`,
-			"messages.0.role: Input should be 'user' or 'assistant'"},
+		{"bad role", head + `"messages":[{"role":"tool","content":"x"}]}`,
+			"messages.0.role: Input should be 'user', 'assistant' or 'system'"},
 		{"missing content", head + `"messages":[{"role":"user"}]}`, "messages.0.content: Field required"},
 		{"numeric content", head + `"messages":[{"role":"user","content":7}]}`,
 			"messages.0.content: Input should be a string or a list of content blocks"},
