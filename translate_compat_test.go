@@ -7,7 +7,10 @@
 // checks.
 package main
 
-import "testing"
+import (
+	"io"
+	"testing"
+)
 
 // hubStream runs one translated stream the way the proxy does.
 type hubStream struct {
@@ -34,6 +37,26 @@ func (s *hubStream) finish(dst []byte) []byte {
 
 // complete reports whether the upstream finished its answer.
 func (s *hubStream) complete() bool { return s.done }
+
+// runHubStream translates upstream as the core would, read through
+// newSSEReader in reads of the given sizes: translate each event, finish
+// at EOF, stop at the first error.
+func runHubStream(st *hubStream, upstream string, sizes []int) (string, *hubStream, error) {
+	r := newSSEReader(&splitReader{data: []byte(upstream), sizes: sizes})
+	var out []byte
+	for {
+		ev, err := r.next()
+		if err == io.EOF {
+			return string(st.finish(out)), st, nil
+		}
+		if err != nil {
+			return string(out), st, err
+		}
+		if out, err = st.translate(out, ev); err != nil {
+			return string(out), st, err
+		}
+	}
+}
 
 // newAnthropicStream: an Anthropic stream for an OpenAI client.
 func newAnthropicStream(includeUsage bool) *hubStream {

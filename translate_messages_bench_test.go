@@ -8,7 +8,11 @@ import (
 
 // BenchmarkMessagesStreamTextEvent is the per-event cost of a text delta.
 func BenchmarkMessagesStreamTextEvent(b *testing.B) {
-	st := newMessagesStream("m")
+	benchTextEvent(b, newMessagesStream("m"))
+}
+
+// benchTextEvent measures st translating one OpenAI text-delta chunk.
+func benchTextEvent(b *testing.B, st *hubStream) {
 	data := []byte(`{"id":"chatcmpl-123","object":"chat.completion.chunk","created":1694268190,"model":"gpt-4o-mini",` +
 		`"system_fingerprint":"fp_44709d6fcb","choices":[{"index":0,"delta":{"content":" the quick brown fox"},"logprobs":null,"finish_reason":null}]}`)
 	ev := streamEvent{Data: data}

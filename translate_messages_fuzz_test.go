@@ -6,7 +6,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"testing"
 )
 
@@ -83,24 +82,10 @@ func FuzzMessagesStream(f *testing.F) {
 	f.Fuzz(func(t *testing.T, upstream []byte, step uint8) {
 		sizes := []int{int(step%17) + 1, int(step%5) + 1}
 		st := newMessagesStream("model")
-		r := newSSEReader(&splitReader{data: upstream, sizes: sizes})
-		var out []byte
-		clean := false
-		for {
-			ev, err := r.next()
-			if err == io.EOF {
-				out, clean = st.finish(out), true
-				break
-			}
-			if err != nil {
-				break
-			}
-			if out, err = st.translate(out, ev); err != nil {
-				break
-			}
-		}
+		out, _, err := runHubStream(st, string(upstream), sizes)
+		clean := err == nil
 		complete := clean && st.complete()
-		if err := validateAnthropicStream(out, complete); err != nil {
+		if err := validateAnthropicStream([]byte(out), complete); err != nil {
 			t.Fatalf("%v\noutput:\n%s", err, out)
 		}
 	})

@@ -14,25 +14,10 @@ import (
 	"testing"
 )
 
-// runMessagesStream translates upstream as the core would: translate each
-// event, finish at EOF, stop at the first error.
+// runMessagesStream translates an OpenAI chunk stream for an Anthropic
+// client (see runHubStream).
 func runMessagesStream(model, upstream string, sizes []int) (string, *hubStream, error) {
-	st := newMessagesStream(model)
-	s := st
-	r := newSSEReader(&splitReader{data: []byte(upstream), sizes: sizes})
-	var out []byte
-	for {
-		ev, err := r.next()
-		if err == io.EOF {
-			return string(st.finish(out)), s, nil
-		}
-		if err != nil {
-			return string(out), s, err
-		}
-		if out, err = st.translate(out, ev); err != nil {
-			return string(out), s, err
-		}
-	}
+	return runHubStream(newMessagesStream(model), upstream, sizes)
 }
 
 // frame is one expected Anthropic event.
