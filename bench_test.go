@@ -46,6 +46,47 @@ func BenchmarkChat(b *testing.B) {
 	b.Run("nexus", func(b *testing.B) { benchSerial(b, n.Client(), n.URL+"/v1/chat/completions", chatReq) })
 }
 
+// BenchmarkChatBudget is BenchmarkChat on a priced cloud backend, without
+// client keys and budgets and then with them (a client key with a rate
+// limit and a budget, and a global budget): the difference is what client
+// auth, admission and spend accounting cost a request.
+func BenchmarkChatBudget(b *testing.B) {
+	mock := newMock(b, []string{"gpt-4o"}, answerJSON(200, cloudAnswer))
+	plain := testConfig(cloudBE("cloud", mock.URL, "K", "gpt-4o"))
+	plain.Pricing = map[string]Price{"gpt-4o": {InputPerMTok: 1e-3, OutputPerMTok: 1e-3}}
+	budgeted := *plain
+	budgeted.Budget = BudgetConfig{MonthlyUSD: usd(1e6), PreferLocalAt: 0.8}
+	budgeted.Clients = []ClientConfig{clientEntry("bench", keyCIBot, func(c *ClientConfig) {
+		c.Models, c.MonthlyUSD, c.RequestsPerMinute = []string{"gpt-*"}, usd(1e6), 1<<30
+	})}
+	req := `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}`
+	for _, tc := range []struct {
+		name string
+		cfg  *Config
+		hdr  string
+	}{{"plain", plain, ""}, {"client-budget", &budgeted, "Bearer " + keyCIBot}} {
+		n := startNexus(b, tc.cfg, map[string]string{"K": "k"})
+		n.s.log = discardLogger()
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			c := n.Client()
+			for i := 0; i < b.N; i++ {
+				r, _ := http.NewRequest("POST", n.URL+"/v1/chat/completions", strings.NewReader(req))
+				r.Header.Set("Authorization", tc.hdr)
+				resp, err := c.Do(r)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					b.Fatalf("status %d", resp.StatusCode)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkStream100 relays a 100-event stream; per-event relay delay is
 // (nexus - direct) / 100, reported as ns/event.
 func BenchmarkStream100(b *testing.B) {

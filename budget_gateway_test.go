@@ -252,6 +252,8 @@ func TestBudgetRemainingOnErrors(t *testing.T) {
 	}{
 		{"/v1/chat/completions", `{"model":`, 400, "2.0000"},
 		{"/v1/chat/completions", chatFor("llama3"), 403, "2.0000"},
+		{"/v1/responses", `{"model":"llama3","input":"hi"}`, 403, "2.0000"},
+		{"/v1/messages", `{"model":"llama3","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`, 403, "2.0000"},
 		{"/v1/chat/completions", chatFor("gpt-4o"), 200, "1.8000"},
 		{"/v1/chat/completions", chatFor("gpt-4o"), 429, "1.8000"}, // rate limited
 		{"/v1/messages/count_tokens", `{"model":"gpt-4o","messages":[]}`, 429, "1.8000"},
