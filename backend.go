@@ -27,6 +27,7 @@ type backend struct {
 	local      bool
 	restricted bool  // cfg.Zone == "restricted"
 	ops        uint8 // bit i set: the kind serves opKind(i)
+	discovered bool  // registered by local-server discovery (discover.go), not by the config
 	kind       *provider
 	agent      agent
 	// key is the value of cfg.APIKeyEnv at load time ("" when unset). It is
@@ -36,15 +37,23 @@ type backend struct {
 	// read-only.
 	hdrName, hdrKind, hdrZone []string
 
-	state       atomic.Int32
-	reason      atomic.Pointer[string]
-	models      atomic.Pointer[modelList]
-	inFlight    atomic.Int32
+	state    atomic.Int32
+	reason   atomic.Pointer[string]
+	models   atomic.Pointer[modelList]
+	inFlight atomic.Int32
+	// serverExtra and serverSlots are what a local server reported at its
+	// last check (fleet_load.go): the requests it held beyond Nexus's own,
+	// and its slot count (0: not reported). Routing reads them with inFlight.
+	serverExtra atomic.Int32
+	serverSlots atomic.Int32
 	queued      atomic.Int32
 	failStreak  atomic.Int32 // consecutive failed requests (passive health)
 	latencyEWMA atomic.Int64 // microseconds, 0 = no sample yet
 	lastCheck   atomic.Int64 // unix nanoseconds of the last health check
 	checkDur    atomic.Int64 // nanoseconds the last check took
+	// fleet is the last self-report in full (loaded models, queue), for
+	// /health and the model index; nil when the server reports nothing.
+	fleet atomic.Pointer[fleetState]
 }
 
 // modelList is an immutable set of model ids a backend serves.
@@ -159,11 +168,14 @@ func (b *backend) full() bool {
 	return b.cfg.MaxConcurrent > 0 && int(b.inFlight.Load()) >= b.cfg.MaxConcurrent
 }
 
-// capacity is max_concurrent; an unlimited backend counts as 100 when
-// comparing loads.
+// capacity is max_concurrent; else the slot count a llama.cpp server
+// reports; else an unlimited backend counts as 100 when comparing loads.
 func (b *backend) capacity() int {
 	if b.cfg.MaxConcurrent > 0 {
 		return b.cfg.MaxConcurrent
+	}
+	if n := b.serverSlots.Load(); n > 0 {
+		return int(n)
 	}
 	return 100
 }

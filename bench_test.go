@@ -107,8 +107,59 @@ func BenchmarkStream100(b *testing.B) {
 // BenchmarkRoute1000 is one routing decision over 1,000 backends serving
 // the same model.
 func BenchmarkRoute1000(b *testing.B) {
-	reg := routeBenchRegistry(false)
-	q := requirements{minTier: 2}
+	benchRoute(b, routeRegistry([]string{"generic"}, nil), requirements{minTier: 2})
+}
+
+// BenchmarkRouteFleet1000 is BenchmarkRoute1000 over local servers that
+// report on themselves (fleet_load.go): every other one holds the model in
+// memory, and every third reports a queue of its own.
+func BenchmarkRouteFleet1000(b *testing.B) {
+	reg := routeRegistry([]string{"ollama"}, func(i int, be *backend) {
+		fs := &fleetState{extra: int32(i % 3), residency: true}
+		if i%2 == 0 {
+			fs.resident = []string{"other:latest", "m1"}
+		}
+		setFleet(be, fs)
+	})
+	benchRoute(b, reg, requirements{minTier: 2})
+}
+
+// BenchmarkRoute1000Budget is BenchmarkRoute1000 with every other backend
+// in the cloud, while a budget is past prefer_local_at (local backends rank
+// first) or spent (cloud backends are skipped).
+func BenchmarkRoute1000Budget(b *testing.B) {
+	reg := routeRegistry([]string{"generic", "openai"}, nil)
+	for _, level := range []budgetLevel{budgetPreferLocal, budgetNoCloud} {
+		q := requirements{minTier: 2, budget: level}
+		if p := reg.choose(opChat, "m1", q, nil); p.b == nil || !p.b.local || p.reason != reasonBudget {
+			b.Fatalf("level %d: no local pick for budget", level)
+		}
+		b.Run([]string{"open", "prefer-local", "no-cloud"}[level], func(b *testing.B) { benchRoute(b, reg, q) })
+	}
+}
+
+// routeRegistry is 1,000 healthy backends serving m1, their types taken in
+// turn from types (priorities 0..6, max_concurrent 4); prepare, when set,
+// adjusts each backend.
+func routeRegistry(types []string, prepare func(i int, be *backend)) *registry {
+	var bs []BackendConfig
+	for i := 0; i < 1000; i++ {
+		c := localBE(fmt.Sprintf("b%d", i), "http://127.0.0.1:1", "m1")
+		c.Type, c.Priority, c.MaxConcurrent = types[i%len(types)], i%7, 4
+		bs = append(bs, c)
+	}
+	reg := newRegistry(testConfig(bs...), func(string) string { return "" })
+	for i, be := range reg.backends() {
+		be.state.Store(stateHealthy)
+		if prepare != nil {
+			prepare(i, be)
+		}
+	}
+	return reg
+}
+
+// benchRoute times choose for q on reg.
+func benchRoute(b *testing.B, reg *registry, q requirements) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -116,44 +167,6 @@ func BenchmarkRoute1000(b *testing.B) {
 		if p.b == nil {
 			b.Fatal("no pick")
 		}
-	}
-}
-
-// routeBenchRegistry is 1,000 healthy backends serving m1, every other one
-// in the cloud when halfCloud.
-func routeBenchRegistry(halfCloud bool) *registry {
-	var bs []BackendConfig
-	for i := 0; i < 1000; i++ {
-		c := localBE(fmt.Sprintf("b%d", i), "http://127.0.0.1:1", "m1")
-		if halfCloud && i%2 == 1 {
-			c = cloudBE(fmt.Sprintf("b%d", i), "http://127.0.0.1:1", "K", "m1")
-		}
-		c.Priority = i % 7
-		c.MaxConcurrent = 4
-		bs = append(bs, c)
-	}
-	reg := newRegistry(testConfig(bs...), func(string) string { return "k" })
-	for _, be := range reg.backends {
-		be.state.Store(stateHealthy)
-	}
-	return reg
-}
-
-// BenchmarkRoute1000Budget is the same decision with half the backends in
-// the cloud, while a budget is past prefer_local_at (every comparison
-// re-ranks) or spent (every cloud backend is skipped).
-func BenchmarkRoute1000Budget(b *testing.B) {
-	reg := routeBenchRegistry(true)
-	for _, level := range []budgetLevel{budgetPreferLocal, budgetNoCloud} {
-		q := requirements{minTier: 2, budget: level}
-		b.Run([]string{"open", "prefer-local", "no-cloud"}[level], func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if p := reg.choose(opChat, "m1", q, nil); p.b == nil || !p.b.local {
-					b.Fatal("no local pick")
-				}
-			}
-		})
 	}
 }
 

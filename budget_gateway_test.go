@@ -105,7 +105,7 @@ func TestBudgetPreferLocalRanking(t *testing.T) {
 				}
 			}
 			reg := newRegistry(testConfig(tc.backends...), func(string) string { return "k" })
-			for _, b := range reg.backends {
+			for _, b := range reg.backends() {
 				b.state.Store(stateHealthy)
 				if b.cfg.Name == tc.full {
 					b.inFlight.Store(1)
@@ -177,7 +177,7 @@ func TestBudgetExhaustion(t *testing.T) {
 				s.spend.restore(map[spendKey]nanoUSD{{month, spender, "cloud", "gpt-4o"}: 600_000_000})
 			})
 			if tc.localDown {
-				n.s.reg.Load().byName["local"].state.Store(stateUnhealthy)
+				backendNamed(n, "local").state.Store(stateUnhealthy)
 			}
 			path, body := "/v1/chat/completions", chatFor(tc.model)
 			if tc.path != "" {

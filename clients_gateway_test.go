@@ -194,7 +194,7 @@ func TestClientFallbackCannotEscape(t *testing.T) {
 		clientEntry("app", keyApp, nil),
 	}
 	n := startNexus(t, f.cfg, f.env)
-	n.s.reg.Load().byName["local"].state.Store(stateUnhealthy)
+	backendNamed(n, "local").state.Store(stateUnhealthy)
 	for _, tc := range []struct {
 		key     string
 		status  int

@@ -34,6 +34,12 @@ func (d *configDecoder) topFields(cfg *Config) fieldHandlers {
 		"pricing":        func(p string, v json.RawMessage) { d.pricing(p, v, cfg) },
 		"budget":         section(d.budgetFields(&cfg.Budget)),
 		"clients":        func(p string, v json.RawMessage) { d.clients(p, v, cfg) },
+		"discover":       func(p string, v json.RawMessage) { d.boolean(p, v, &cfg.Discover) },
+		"discover_ports": func(p string, v json.RawMessage) {
+			if list, ok := d.portList(p, v); ok {
+				cfg.DiscoverPorts = list
+			}
+		},
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 )
 
 // defaultOllamaURL is where Ollama listens when OLLAMA_HOST is not set.
@@ -29,6 +30,7 @@ const defaultConfigFile = "nexus.json"
 // why, for the log; they never include a key value.
 func defaultConfig(getenv func(string) string) (*Config, []string) {
 	cfg := newDefaultConfig()
+	cfg.Discover = true // local servers on their well-known ports (discover.go)
 	lines := []string{"zero-config: no config file given and no ./" + defaultConfigFile + "; using built-in defaults"}
 
 	ollama, why := zeroConfigOllama(getenv("OLLAMA_HOST"))
@@ -145,6 +147,21 @@ func ollamaURL(v string) (string, error) {
 	return u.String(), nil
 }
 
+// applyEnv applies the environment variables that override config
+// settings (flag > environment > file > default): NEXUS_HEALTH_INTERVAL and
+// NEXUS_DISCOVER_PORTS (config_discover.go). Other variables are read where
+// they are used. A bad value is an error naming the variable.
+func applyEnv(cfg *Config, getenv func(string) string) error {
+	if v := strings.TrimSpace(getenv("NEXUS_HEALTH_INTERVAL")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("NEXUS_HEALTH_INTERVAL: %s is not a positive duration such as \"30s\"", quoteValue(v))
+		}
+		cfg.HealthCheck.Interval = d
+	}
+	return applyDiscoverEnv(cfg, getenv)
+}
+
 // resolveConfigPath picks the config file: the -config flag, else
 // NEXUS_CONFIG, else ./nexus.json if it exists, else "" (zero-config).
 func resolveConfigPath(flagValue string, getenv func(string) string, exists func(string) bool) string {
@@ -206,6 +223,9 @@ func runCheck(args []string, getenv func(string) string, out io.Writer) int {
 			fmt.Fprintf(out, "%s: %v\n", name, err)
 			return 1
 		}
+	}
+	if err := applyEnv(cfg, getenv); err != nil {
+		return printProblems(out, name, []string{err.Error()})
 	}
 	if err := checkSpendState(cfg); err != nil {
 		return printProblems(out, name, []string{err.Error()})

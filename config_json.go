@@ -230,6 +230,16 @@ func (d *configDecoder) str(path string, v json.RawMessage, dst *string) bool {
 	return true
 }
 
+// boolean decodes a JSON true or false into dst.
+func (d *configDecoder) boolean(path string, v json.RawMessage, dst *bool) bool {
+	if jsonKind(v) != "boolean" {
+		d.fail(path, "must be true or false, got %s", jsonKind(v))
+		return false
+	}
+	*dst = string(bytes.TrimSpace(v)) == "true"
+	return true
+}
+
 // integer decodes a JSON number that is a whole number (3 or 3.0) into dst.
 func (d *configDecoder) integer(path string, v json.RawMessage, dst *int64) bool {
 	if jsonKind(v) != "number" {

@@ -26,7 +26,8 @@ type configValidator struct {
 func validateConfig(cfg *Config, skip map[string]bool) []string {
 	v := &configValidator{skip: skip}
 	v.globals(cfg)
-	v.backends(cfg.Backends)
+	v.backends(cfg.Backends, cfg.Discover)
+	v.discovery(cfg)
 	v.aliases(cfg.Aliases)
 	v.fallbacks(cfg.Fallbacks)
 	v.policies(cfg.Policies)
@@ -65,9 +66,10 @@ func (v *configValidator) globals(cfg *Config) {
 	v.check(cfg.ShutdownGrace >= 0, "shutdown_grace", "must not be negative, got %q", cfg.ShutdownGrace.String())
 }
 
-// backends checks each backend and that names are unique.
-func (v *configValidator) backends(list []BackendConfig) {
-	v.check(len(list) > 0, "backends", "at least one backend is required")
+// backends checks each backend and that names are unique. With discovery
+// on, the list may be empty.
+func (v *configValidator) backends(list []BackendConfig, discover bool) {
+	v.check(len(list) > 0 || discover, "backends", "at least one backend is required")
 	first := map[string]int{}
 	for i, b := range list {
 		if v.skip[backendLabel(i, "")] {

@@ -182,8 +182,9 @@ func (c *consoleRecorder) copyOut(names []string, since uint64) *recorderCopy {
 // consoleSnapshot builds the /nexus/status answer at now.
 func (s *server) consoleSnapshot(now time.Time, since uint64) *consoleStatus {
 	reg := s.reg.Load()
-	names := make([]string, len(reg.backends))
-	for i, b := range reg.backends {
+	backends := reg.backends() // one snapshot: discovery may add backends meanwhile
+	names := make([]string, len(backends))
+	for i, b := range backends {
 		names[i] = b.cfg.Name
 	}
 	rc := s.console.copyOut(names, since)
@@ -192,7 +193,7 @@ func (s *server) consoleSnapshot(now time.Time, since uint64) *consoleStatus {
 	out := &consoleStatus{Version: version, Now: now.UTC().Format(time.RFC3339Nano),
 		UptimeSeconds: int64(uptime.Seconds()), ClientAuth: s.clientAuth(),
 		BucketSeconds: bucketSeconds, WindowSeconds: windowBuckets * bucketSeconds,
-		Budgets: s.consoleBudgets(reg, now), Backends: make([]consoleBackend, 0, len(reg.backends))}
+		Budgets: s.consoleBudgets(reg, now), Backends: make([]consoleBackend, 0, len(backends))}
 
 	g := &out.Gateway
 	var gw windowStats
@@ -208,7 +209,7 @@ func (s *server) consoleSnapshot(now time.Time, since uint64) *consoleStatus {
 		g.RouteReasons[r] += 0
 	}
 
-	for i, b := range reg.backends {
+	for i, b := range backends {
 		cb := consoleBackend{healthBackend: b.health(), MaxConcurrent: b.cfg.MaxConcurrent}
 		var st windowStats
 		st.from(rc.windows[i], nowNs)

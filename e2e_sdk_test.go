@@ -428,7 +428,7 @@ func TestE2ESDKs(t *testing.T) {
 		"E2E_ANTHROPIC_KEY": e2eAnthropicKey,
 		"E2E_GEMINI_KEY":    e2eGeminiKey,
 	})
-	for _, b := range nx.s.reg.Load().backends {
+	for _, b := range nx.s.reg.Load().backends() {
 		want := stateHealthy
 		if b.cfg.Name == "offline" {
 			want = stateUnhealthy

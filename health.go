@@ -26,12 +26,13 @@ type healthChecker struct {
 	client  *http.Client
 	log     *slog.Logger
 	metrics *metrics
+	disc    *discoverer // local-server discovery (discover.go); nil when off
 }
 
 // checkAll checks every backend in parallel and returns when all are done.
 func (h *healthChecker) checkAll(ctx context.Context) {
 	var wg sync.WaitGroup
-	for _, b := range h.reg.backends {
+	for _, b := range h.reg.backends() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -50,7 +51,7 @@ func (h *healthChecker) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			h.checkAll(ctx)
+			h.discoverAndCheck(ctx)
 		}
 	}
 }
@@ -80,6 +81,7 @@ func (h *healthChecker) checkOne(ctx context.Context, b *backend) {
 			return // shutting down or reloading: not the backend's fault
 		}
 		setState(h.log, b, stateUnhealthy, checkFailureReason(err, cctx))
+		setFleet(b, nil) // a server that does not answer reports nothing
 		return
 	}
 	if len(b.cfg.Models) == 0 {
@@ -91,6 +93,7 @@ func (h *healthChecker) checkOne(ctx context.Context, b *backend) {
 	}
 	b.failStreak.Store(0)
 	setState(h.log, b, stateHealthy, "ok")
+	h.readFleet(cctx, b) // loaded models and the server's own queue (fleet_load.go)
 }
 
 func checkFailureReason(err error, ctx context.Context) string {

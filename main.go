@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -73,6 +74,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	}
 	path := resolveConfigPath(o.configPath, getenv, fileExists)
 	cfg, err := loadStartupConfig(path, getenv, log)
+	if err == nil {
+		err = applyEnv(cfg, getenv)
+	}
 	if err != nil {
 		log.Error("invalid configuration", "config", path, "problems", err.Error())
 		return 1
@@ -104,20 +108,22 @@ func loadStartupConfig(path string, getenv func(string) string, log *slog.Logger
 // not nil, receives the bound address (tests use it).
 func serve(ctx context.Context, cfg *Config, path string, getenv func(string) string, log *slog.Logger,
 	hup <-chan os.Signal, ready chan<- string) int {
+	ln, err := net.Listen("tcp", cfg.Listen) // first, so a taken port fails before any probing
+	if err != nil {
+		log.Error(listenFailure(cfg.Listen, path, err), "addr", cfg.Listen, "error", err.Error())
+		return 1
+	}
 	s := newServer(log, getenv)
 	if err := s.openSpend(cfg); err != nil {
+		ln.Close()
 		log.Error("cannot start: the spend state is unusable", "problem", err.Error())
 		return 1
 	}
+	s.listenAddr = ln.Addr().String()
 	s.install(cfg)
 	defer s.close()
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		log.Error("cannot listen", "addr", cfg.Listen, "error", err.Error())
-		return 1
-	}
 	srv := newHTTPServer(cfg.Listen, s.handler(), log)
-	log.Info("nexus listening", "addr", ln.Addr().String(), "version", version, "backends", len(cfg.Backends),
+	log.Info("nexus listening", "addr", ln.Addr().String(), "version", version, "backends", len(s.reg.Load().backends()),
 		"client_auth", s.clientAuth())
 	if ready != nil {
 		ready <- ln.Addr().String()
@@ -137,6 +143,20 @@ func serve(ctx context.Context, cfg *Config, path string, getenv func(string) st
 	}
 }
 
+// listenFailure says why Nexus cannot listen and what to do. A port in use
+// is common in zero-config, whose :8000 is also vLLM's default port.
+func listenFailure(addr, path string, err error) string {
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		return "cannot listen on " + addr
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	msg := "cannot listen: port " + port + " is already in use"
+	if path == "" {
+		return msg + " (vLLM's default port is 8000 too); pass -listen with a free address, e.g. -listen :8001"
+	}
+	return msg + "; pass -listen with a free address, or change \"listen\" in " + path
+}
+
 // reload re-reads the config file; a bad one keeps the running config.
 func (s *server) reload(path, listen string) {
 	if path == "" {
@@ -144,6 +164,9 @@ func (s *server) reload(path, listen string) {
 		return
 	}
 	cfg, err := loadConfigFile(path)
+	if err == nil {
+		err = applyEnv(cfg, s.getenv)
+	}
 	if err != nil {
 		s.log.Error("reload failed; keeping the running configuration", "config", path, "problems", err.Error())
 		return

@@ -262,7 +262,7 @@ func TestUpstreamUnreachableIs502(t *testing.T) {
 	}
 	resp = n.post(t, "/v1/chat/completions", chatReq)
 	body = readAll(t, resp)
-	if resp.StatusCode != 503 || n.s.reg.Load().backends[0].reasonText() != "3 consecutive failed requests" {
+	if resp.StatusCode != 503 || n.s.reg.Load().backends()[0].reasonText() != "3 consecutive failed requests" {
 		t.Fatalf("after 3 failures: %d %s", resp.StatusCode, body)
 	}
 }

@@ -1,17 +1,18 @@
 // route.go: choosing a backend for a model (SPEC §5).
 //
-// A registry is one immutable set of backends built from one config; a reload
-// builds a new one and swaps it in. The model index (model -> backends that
-// serve it) is rebuilt when discovery changes a model list, so a routing
-// decision is one map lookup and one allocation-free pass over the backends
-// that serve the model.
+// A registry is the set of backends built from one config; a reload builds a
+// new one and swaps it in. Local-server discovery (discover.go) may add
+// backends to a running registry: the member list and the model index
+// (model -> backends that serve it) are copy-on-write snapshots behind
+// atomic pointers, replaced under one mutex and never mutated, so a routing
+// decision stays one map lookup and one allocation-free pass over the
+// backends that serve the model, with no lock.
 package main
 
 import (
 	"math"
 	"net/http"
 	"path"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -30,36 +31,56 @@ const (
 
 // registry is the set of backends of one config.
 type registry struct {
-	cfg      *Config
-	client   *http.Client // pooled connections to every backend of this config
-	clients  *clientSet   // client keys of this config (nil: client auth off)
-	backends []*backend
-	byName   map[string]*backend
+	cfg     *Config
+	client  *http.Client // pooled connections to every backend of this config
+	clients *clientSet   // client keys of this config (nil: client auth off)
 
-	indexMu sync.Mutex // serialises rebuilds
+	indexMu sync.Mutex                 // serialises additions and index rebuilds
+	members atomic.Pointer[[]*backend] // configured, then discovered; read with backends()
 	index   atomic.Pointer[map[string][]*backend]
 
 	slots slotSignal // broadcast when any slot frees and someone waits
 }
 
 func newRegistry(cfg *Config, getenv func(string) string) *registry {
-	r := &registry{cfg: cfg, byName: make(map[string]*backend, len(cfg.Backends))}
+	r := &registry{cfg: cfg}
+	var list []*backend
 	for _, bc := range cfg.Backends {
-		b := newBackend(bc, getenv)
-		r.backends = append(r.backends, b)
-		r.byName[bc.Name] = b
+		list = append(list, newBackend(bc, getenv))
 	}
+	r.members.Store(&list)
 	r.slots.ch = make(chan struct{})
 	r.rebuildIndex()
 	return r
+}
+
+// backends is every backend, configured and discovered: a snapshot that is
+// never modified (an addition stores a new slice).
+func (r *registry) backends() []*backend { return *r.members.Load() }
+
+// add registers a backend in the running registry (discovery). Requests
+// routed from now on see it; in-flight ones keep their snapshot.
+func (r *registry) add(b *backend) {
+	r.indexMu.Lock()
+	defer r.indexMu.Unlock()
+	old := r.backends()
+	list := make([]*backend, len(old), len(old)+1)
+	copy(list, old)
+	list = append(list, b)
+	r.members.Store(&list)
+	r.rebuildIndexLocked()
 }
 
 // rebuildIndex recomputes model -> backends from every backend's model list.
 func (r *registry) rebuildIndex() {
 	r.indexMu.Lock()
 	defer r.indexMu.Unlock()
+	r.rebuildIndexLocked()
+}
+
+func (r *registry) rebuildIndexLocked() {
 	idx := make(map[string][]*backend)
-	for _, b := range r.backends {
+	for _, b := range r.backends() {
 		for _, id := range b.models.Load().ids {
 			idx[id] = append(idx[id], b)
 		}
@@ -154,27 +175,43 @@ func (r *registry) skipFor(b *backend, q requirements, tried []*backend) skipKin
 		return skipTier
 	case b.state.Load() == stateUnhealthy:
 		return skipUnhealthy
-	case slices.Contains(tried, b):
-		return skipTried
-	case q.budget >= budgetNoCloud && !b.local: // before full: waiting for it will not help
+	}
+	for _, t := range tried {
+		if t == b {
+			return skipTried
+		}
+	}
+	if q.budget >= budgetNoCloud && !b.local { // before full: waiting for it will not help
 		return skipBudget
-	case b.full():
+	}
+	if b.full() {
 		return skipFull
 	}
 	return skipNone
 }
 
-// ranksBefore orders backends by (priority, local before cloud, load,
-// latency). Load is in-flight over capacity, compared by cross
-// multiplication to stay in integers.
-func ranksBefore(a, b *backend) bool {
+// ranksBefore orders backends for model by (priority, local before cloud,
+// the model already in memory before not, load, latency). Load is in-flight
+// plus what the server itself reported beyond Nexus's own requests, over
+// capacity (fleet_load.go), compared by cross multiplication to stay in
+// integers. The priority test is inlined into choose; backends that tie on
+// priority are compared by tieRanksBefore, which makes no call.
+func ranksBefore(a, b *backend, model string) bool {
 	if a.cfg.Priority != b.cfg.Priority {
 		return a.cfg.Priority < b.cfg.Priority
 	}
+	return tieRanksBefore(a, b, model)
+}
+
+// tieRanksBefore is ranksBefore for two backends of the same priority.
+func tieRanksBefore(a, b *backend, model string) bool {
 	if a.local != b.local {
 		return a.local
 	}
-	la, lb := int64(a.inFlight.Load())*int64(b.capacity()), int64(b.inFlight.Load())*int64(a.capacity())
+	if ra, rb := a.fleet.Load().holds(model), b.fleet.Load().holds(model); ra != rb {
+		return ra
+	}
+	la, lb := a.load()*int64(b.capacity()), b.load()*int64(a.capacity())
 	if la != lb {
 		return la < lb
 	}
@@ -207,16 +244,16 @@ func (r *registry) choose(op opKind, model string, q requirements, tried []*back
 		p.known = true
 		k := r.skipFor(b, q, tried)
 		if k == skipNone {
-			if p.b == nil || ranksBefore(b, p.b) {
+			if p.b == nil || ranksBefore(b, p.b, model) {
 				p.b = b
 			}
 			continue
 		}
-		if k == skipFull && (p.fullest == nil || ranksBefore(b, p.fullest)) {
+		if k == skipFull && (p.fullest == nil || ranksBefore(b, p.fullest, model)) {
 			p.fullest = b
 			p.waitable = true
 		}
-		if k != skipTier && (firstSkip == nil || ranksBefore(b, firstSkip)) {
+		if k != skipTier && (firstSkip == nil || ranksBefore(b, firstSkip, model)) {
 			firstSkip, firstKind = b, k
 		}
 	}
@@ -225,7 +262,7 @@ func (r *registry) choose(op opKind, model string, q requirements, tried []*back
 		p.reason = reasonNone
 	case len(tried) > 0:
 		p.reason = reasonFailover
-	case firstSkip != nil && ranksBefore(firstSkip, p.b):
+	case firstSkip != nil && ranksBefore(firstSkip, p.b, model):
 		p.reason = firstKind.reason()
 	default:
 		p.reason = reasonCapability

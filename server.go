@@ -18,17 +18,18 @@ import (
 
 // server is one running Nexus.
 type server struct {
-	reg     atomic.Pointer[registry]
-	log     *slog.Logger
-	metrics *metrics
-	console *consoleRecorder
-	envKeys [][32]byte // sha256 of each NEXUS_API_KEYS entry
-	waiting atomic.Int32
-	started time.Time
-	getenv  func(string) string
-	clock   clock        // accounting, rate limits and the spend writer
-	spend   *spendLedger // this server's spend, across reloads
-	store   *spendStore
+	reg        atomic.Pointer[registry]
+	log        *slog.Logger
+	metrics    *metrics
+	console    *consoleRecorder
+	envKeys    [][32]byte // sha256 of each NEXUS_API_KEYS entry
+	waiting    atomic.Int32
+	started    time.Time
+	getenv     func(string) string
+	listenAddr string       // the bound address, when serving (discovery never probes it)
+	clock      clock        // accounting, rate limits and the spend writer
+	spend      *spendLedger // this server's spend, across reloads
+	store      *spendStore
 
 	mu         sync.Mutex // guards the health checker lifecycle and buckets
 	stopHealth context.CancelFunc
@@ -52,12 +53,15 @@ func (s *server) install(cfg *Config) {
 	reg.client = newUpstreamClient(cfg.Timeouts)
 	reg.clients = s.installClients(cfg)
 	hc := &healthChecker{reg: reg, client: reg.client, log: s.log, metrics: s.metrics}
+	if ports := cfg.discoverPorts(); len(ports) > 0 {
+		hc.disc = newDiscoverer(reg, ports, []string{cfg.Listen, s.listenAddr}, s.log)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	start, stop := context.WithTimeout(ctx, cfg.HealthCheck.Timeout)
-	hc.checkAll(start)
+	hc.discoverAndCheck(start)
 	stop()
 	old := s.reg.Swap(reg)
-	s.console.retain(reg.backends)
+	s.console.retain(reg.backends())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

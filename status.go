@@ -25,6 +25,12 @@ type healthBackend struct {
 	LastCheck   *string  `json:"last_check"`
 	CheckMs     float64  `json:"check_ms"`
 	LatencyMs   float64  `json:"latency_ms"`
+	// Local fleet (SPEC §16, fleet_load.go): found by discovery; models in
+	// memory (Ollama); the server's own queue; why its report is missing.
+	Discovered        bool               `json:"discovered"`
+	LoadedModels      *[]loadedModelJSON `json:"loaded_models,omitempty"`
+	ServerLoad        *serverLoadJSON    `json:"server_load,omitempty"`
+	ServerReportError string             `json:"server_report_error,omitempty"`
 }
 
 // handleHealth is always 200 while serving; status says how well.
@@ -40,14 +46,14 @@ func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	}{Version: version, UptimeSeconds: int64(time.Since(s.started).Seconds()), ClientAuth: s.clientAuth(),
 		Backends: []healthBackend{}, Budget: s.healthBudget(reg.cfg)}
 	healthy := 0
-	for _, b := range reg.backends {
+	for _, b := range reg.backends() {
 		if b.state.Load() == stateHealthy {
 			healthy++
 		}
 		out.Backends = append(out.Backends, b.health())
 	}
 	switch {
-	case healthy == len(reg.backends) && healthy > 0:
+	case healthy == len(out.Backends) && healthy > 0:
 		out.Status = "ok"
 	case healthy > 0:
 		out.Status = "degraded"
@@ -62,7 +68,8 @@ func (b *backend) health() healthBackend {
 	hb := healthBackend{Name: b.cfg.Name, Type: b.cfg.Type, BackendType: b.kindName(), Zone: b.cfg.Zone,
 		Tier: b.cfg.Tier, Priority: b.cfg.Priority, State: b.stateName(), Reason: b.reasonText(),
 		Models: b.models.Load().ids, InFlight: int(b.inFlight.Load()), Queued: int(b.queued.Load()),
-		CheckMs: float64(b.checkDur.Load()) / 1e6, LatencyMs: b.latencyMs()}
+		CheckMs: float64(b.checkDur.Load()) / 1e6, LatencyMs: b.latencyMs(), Discovered: b.discovered}
+	hb.LoadedModels, hb.ServerLoad, hb.ServerReportError = b.fleetHealth()
 	if hb.Models == nil {
 		hb.Models = []string{}
 	}
@@ -76,7 +83,7 @@ func (b *backend) health() healthBackend {
 
 // handleReady is 200 when at least one backend is healthy.
 func (s *server) handleReady(w http.ResponseWriter, r *http.Request) {
-	for _, b := range s.reg.Load().backends {
+	for _, b := range s.reg.Load().backends() {
 		if b.state.Load() == stateHealthy {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 			return
@@ -88,8 +95,9 @@ func (s *server) handleReady(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	reg := s.reg.Load()
-	gauges := make([]backendGauge, 0, len(reg.backends))
-	for _, b := range reg.backends {
+	backends := reg.backends()
+	gauges := make([]backendGauge, 0, len(backends))
+	for _, b := range backends {
 		gauges = append(gauges, backendGauge{Name: b.cfg.Name, Type: b.cfg.Type,
 			Healthy: b.state.Load() == stateHealthy, Models: len(b.models.Load().ids),
 			InFlight: int(b.inFlight.Load()), Queued: int(b.queued.Load()),
@@ -112,7 +120,7 @@ type modelObject struct {
 func (s *server) modelObjects(c *client) []modelObject {
 	reg := s.reg.Load()
 	owner := map[string]string{}
-	for _, b := range reg.backends {
+	for _, b := range reg.backends() {
 		if b.state.Load() != stateHealthy {
 			continue
 		}

@@ -109,7 +109,7 @@ func TestStreamClientDisconnectCancelsUpstream(t *testing.T) {
 		t.Fatal("upstream request was not cancelled")
 	}
 	// The slot is freed.
-	b := n.s.reg.Load().backends[0]
+	b := n.s.reg.Load().backends()[0]
 	for b.inFlight.Load() != 0 {
 		runtime.Gosched()
 	}

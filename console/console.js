@@ -140,7 +140,8 @@
     const head = el('div', 'card-head');
     head.append(el('span', 'name', b.name), el('span', 'badge ' + st, STATE_MARK[st] + ' ' + b.state));
     const checked = b.last_check ? 'checked ' + ago((nowMs - Date.parse(b.last_check)) / 1000) : 'not checked yet';
-    card.append(head, el('p', 'tags', b.backend_type + ' · ' + b.type + ' · zone ' + b.zone + ' · tier ' + b.tier),
+    card.append(head, el('p', 'tags', b.backend_type + ' · ' + b.type + ' · zone ' + b.zone + ' · tier ' + b.tier +
+      (b.discovered ? ' · discovered' : '')),
       el('p', 'reason', (b.reason && b.reason !== 'ok' ? b.reason + ' · ' : '') + checked));
     const grid = el('div', 'kv');
     grid.append(
@@ -158,7 +159,18 @@
       (b.models.length > 8 ? ' +' + (b.models.length - 8) + ' more' : '') : 'No models known');
     models.title = b.models.join('\n');
     card.append(models);
+    if (b.server_load) {
+      const q = b.server_load;
+      grid.append(kv('Server says', q.running + ' running' + (q.slots ? ' of ' + q.slots + ' slots' : ', ' + q.waiting + ' waiting'), 'wide'));
+    }
+    if (b.loaded_models) card.append(el('p', 'models', 'In memory: ' + (b.loaded_models.map(loadedText).join(', ') || 'none')));
     return card;
+  }
+
+  // a model a local server holds in memory: name, VRAM and until when
+  function loadedText(m) {
+    const until = m.expires_at ? ', until ' + new Date(m.expires_at).toLocaleTimeString() : '';
+    return m.name + ' (' + (m.size_vram / 1073741824).toFixed(1) + ' GiB VRAM' + until + ')';
   }
 
   function spendTable(table, first, today, month) {
