@@ -23,6 +23,16 @@
 #   A config "listen" of 127.0.0.1:... is unreachable from outside the
 #   container; use ":8000".
 #
+# Spend state (budget.state_file)
+#   The root filesystem holds nothing writable. /var/lib/nexus is the one
+#   writable path: a VOLUME owned by uid 65532, for
+#     "budget": {"state_file": "/var/lib/nexus/spend.json", ...}
+#   so spend survives restarts and image upgrades:
+#     docker run -v nexus-spend:/var/lib/nexus -v $PWD/nexus.json:/etc/nexus/nexus.json:ro nexus
+#   A named volume starts with the image's owner (65532); a host directory
+#   mounted there must be writable by uid 65532 (chown 65532:65532 DIR).
+#   Give each replica its own volume: replicas never share one state file.
+#
 # Environment (precedence: flag > environment > config file > default)
 #   NEXUS_CONFIG       config file path (a -config flag wins over it)
 #   NEXUS_LISTEN       listen address, default :8000
@@ -54,12 +64,16 @@ RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} \
     go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/nexus .
+# The spend state directory, created here because scratch has no mkdir.
+RUN mkdir -p /out/var/lib/nexus && chmod 0700 /out/var/lib/nexus
 
 FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/nexus /nexus
+COPY --from=build --chown=65532:65532 /out/var/lib/nexus /var/lib/nexus
 # 65532 is the conventional "nonroot" uid/gid of distroless images.
 USER 65532:65532
+VOLUME /var/lib/nexus
 EXPOSE 8000
 WORKDIR /etc/nexus
 ENTRYPOINT ["/nexus"]

@@ -46,6 +46,45 @@ func BenchmarkChat(b *testing.B) {
 	b.Run("nexus", func(b *testing.B) { benchSerial(b, n.Client(), n.URL+"/v1/chat/completions", chatReq) })
 }
 
+// BenchmarkChatBudget is BenchmarkChat on a priced cloud backend, without
+// client keys and budgets and then with them (a client key with a rate
+// limit and a budget, and a global budget): the difference is what client
+// auth, admission and spend accounting cost a request.
+func BenchmarkChatBudget(b *testing.B) {
+	mock := newMock(b, []string{"gpt-4o"}, answerJSON(200, cloudAnswer))
+	plain := testConfig(cloudBE("cloud", mock.URL, "K", "gpt-4o"))
+	plain.Pricing = map[string]Price{"gpt-4o": {InputPerMTok: 1e-3, OutputPerMTok: 1e-3}}
+	budgeted := *plain
+	budgeted.Budget = BudgetConfig{MonthlyUSD: usd(1e6), PreferLocalAt: 0.8}
+	budgeted.Clients = []ClientConfig{clientEntry("bench", keyCIBot, func(c *ClientConfig) {
+		c.Models, c.MonthlyUSD, c.RequestsPerMinute = []string{"gpt-*"}, usd(1e6), 1<<30
+	})}
+	req := `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}`
+	for _, tc := range []struct {
+		name string
+		cfg  *Config
+		hdr  string
+	}{{"plain", plain, ""}, {"client-budget", &budgeted, "Bearer " + keyCIBot}} {
+		n := startNexus(b, tc.cfg, map[string]string{"K": "k"})
+		n.s.log = discardLogger()
+		c := &http.Client{Transport: withAuthorization{n.Client().Transport, tc.hdr}}
+		b.Run(tc.name, func(b *testing.B) { benchSerial(b, c, n.URL+"/v1/chat/completions", req) })
+	}
+}
+
+// withAuthorization sends every request with an Authorization header (the
+// same way for every variant of a benchmark).
+type withAuthorization struct {
+	rt    http.RoundTripper
+	value string
+}
+
+func (a withAuthorization) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", a.value)
+	return a.rt.RoundTrip(r)
+}
+
 // BenchmarkStream100 relays a 100-event stream; per-event relay delay is
 // (nexus - direct) / 100, reported as ns/event.
 func BenchmarkStream100(b *testing.B) {
@@ -67,28 +106,46 @@ func BenchmarkStream100(b *testing.B) {
 
 // BenchmarkRoute1000 is one routing decision over 1,000 backends serving
 // the same model.
-func BenchmarkRoute1000(b *testing.B) { benchRoute(b, "generic", nil) }
+func BenchmarkRoute1000(b *testing.B) {
+	benchRoute(b, routeRegistry([]string{"generic"}, nil), requirements{minTier: 2})
+}
 
 // BenchmarkRouteFleet1000 is BenchmarkRoute1000 over local servers that
 // report on themselves (fleet_load.go): every other one holds the model in
 // memory, and every third reports a queue of its own.
 func BenchmarkRouteFleet1000(b *testing.B) {
-	benchRoute(b, "ollama", func(i int, be *backend) {
+	reg := routeRegistry([]string{"ollama"}, func(i int, be *backend) {
 		fs := &fleetState{extra: int32(i % 3), residency: true}
 		if i%2 == 0 {
 			fs.resident = []string{"other:latest", "m1"}
 		}
 		setFleet(be, fs)
 	})
+	benchRoute(b, reg, requirements{minTier: 2})
 }
 
-// benchRoute times choose over 1,000 healthy backends of typ (priorities
-// 0..6, max_concurrent 4); prepare, when set, adjusts each backend first.
-func benchRoute(b *testing.B, typ string, prepare func(i int, be *backend)) {
+// BenchmarkRoute1000Budget is BenchmarkRoute1000 with every other backend
+// in the cloud, while a budget is past prefer_local_at (local backends rank
+// first) or spent (cloud backends are skipped).
+func BenchmarkRoute1000Budget(b *testing.B) {
+	reg := routeRegistry([]string{"generic", "openai"}, nil)
+	for _, level := range []budgetLevel{budgetPreferLocal, budgetNoCloud} {
+		q := requirements{minTier: 2, budget: level}
+		if p := reg.choose(opChat, "m1", q, nil); p.b == nil || !p.b.local {
+			b.Fatalf("level %d: no local pick", level)
+		}
+		b.Run([]string{"open", "prefer-local", "no-cloud"}[level], func(b *testing.B) { benchRoute(b, reg, q) })
+	}
+}
+
+// routeRegistry is 1,000 healthy backends serving m1, their types taken in
+// turn from types (priorities 0..6, max_concurrent 4); prepare, when set,
+// adjusts each backend.
+func routeRegistry(types []string, prepare func(i int, be *backend)) *registry {
 	var bs []BackendConfig
 	for i := 0; i < 1000; i++ {
 		c := localBE(fmt.Sprintf("b%d", i), "http://127.0.0.1:1", "m1")
-		c.Type, c.Priority, c.MaxConcurrent = typ, i%7, 4
+		c.Type, c.Priority, c.MaxConcurrent = types[i%len(types)], i%7, 4
 		bs = append(bs, c)
 	}
 	reg := newRegistry(testConfig(bs...), func(string) string { return "" })
@@ -98,7 +155,11 @@ func benchRoute(b *testing.B, typ string, prepare func(i int, be *backend)) {
 			prepare(i, be)
 		}
 	}
-	q := requirements{minTier: 2}
+	return reg
+}
+
+// benchRoute times choose for q on reg.
+func benchRoute(b *testing.B, reg *registry, q requirements) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -34,6 +34,8 @@ type Config struct {
 	Fallbacks     map[string][]string // model -> fallback models, in order
 	Policies      []Policy
 	Pricing       map[string]Price // model id or prefix -> price
+	Budget        BudgetConfig     // monthly budget and spend state (config_clients.go)
+	Clients       []ClientConfig   // client keys and their rights
 	// Discover probes this machine's well-known local-server ports
 	// (discover.go); zero-config turns it on. DiscoverPorts replaces the
 	// well-known list; nil means that list.
@@ -132,6 +134,7 @@ func newDefaultConfig() *Config {
 		Aliases:       map[string]string{},
 		Fallbacks:     map[string][]string{},
 		Pricing:       map[string]Price{},
+		Budget:        BudgetConfig{PreferLocalAt: defaultPreferLocalAt},
 	}
 }
 
@@ -246,7 +249,7 @@ func lineCol(data []byte, i int) string {
 var problemSections = map[string]int{
 	"listen": 1, "health_check": 2, "timeouts": 3, "queue": 4, "max_body_bytes": 5, "shutdown_grace": 6,
 	"backends": 7, "aliases": 8, "fallbacks": 9, "policies": 10, "pricing": 11,
-	"discover": 12, "discover_ports": 13,
+	"discover": 12, "discover_ports": 13, "budget": 14, "clients": 15,
 }
 
 // sortProblems groups problems by section and then by backend or policy

@@ -32,6 +32,8 @@ func (d *configDecoder) topFields(cfg *Config) fieldHandlers {
 		"fallbacks":      func(p string, v json.RawMessage) { d.fallbacks(p, v, cfg) },
 		"policies":       func(p string, v json.RawMessage) { d.policies(p, v, cfg) },
 		"pricing":        func(p string, v json.RawMessage) { d.pricing(p, v, cfg) },
+		"budget":         section(d.budgetFields(&cfg.Budget)),
+		"clients":        func(p string, v json.RawMessage) { d.clients(p, v, cfg) },
 		"discover":       func(p string, v json.RawMessage) { d.boolean(p, v, &cfg.Discover) },
 		"discover_ports": func(p string, v json.RawMessage) {
 			if list, ok := d.portList(p, v); ok {
@@ -111,11 +113,14 @@ func (d *configDecoder) priceFields(pr *Price) fieldHandlers {
 }
 
 // backendLabel names backend i in messages: `backends[2] ("gpu-box")`.
-func backendLabel(i int, name string) string {
+func backendLabel(i int, name string) string { return listLabel("backends", i, name) }
+
+// listLabel names entry i of a list of named objects in messages.
+func listLabel(list string, i int, name string) string {
 	if name == "" {
-		return fmt.Sprintf("backends[%d]", i)
+		return fmt.Sprintf("%s[%d]", list, i)
 	}
-	return fmt.Sprintf("backends[%d] (%s)", i, quoteValue(name))
+	return fmt.Sprintf("%s[%d] (%s)", list, i, quoteValue(name))
 }
 
 // backends decodes the backend list. An element that is not an object stays
@@ -134,20 +139,30 @@ func (d *configDecoder) backends(path string, v json.RawMessage, cfg *Config) {
 // backend decodes one backend and applies its type-dependent defaults.
 func (d *configDecoder) backend(i int, raw json.RawMessage) BackendConfig {
 	var b BackendConfig
+	set := d.namedObject(raw, func(name string) string { return backendLabel(i, name) }, &b.Name, d.backendFields(&b))
+	if set != nil {
+		applyBackendDefaults(&b, set)
+	}
+	return b
+}
+
+// namedObject decodes a list entry whose messages carry its name: "name"
+// first (into name), then every field under label(name). It returns the
+// fields present, or nil when raw is not an object.
+func (d *configDecoder) namedObject(raw json.RawMessage, label func(name string) string, name *string,
+	fields fieldHandlers) map[string]bool {
 	members, ok := objectMembers(raw)
 	if !ok {
-		d.fail(backendLabel(i, ""), "must be an object, got %s", jsonKind(raw))
-		return b
+		d.fail(label(""), "must be an object, got %s", jsonKind(raw))
+		return nil
 	}
 	for _, m := range members {
 		if m.Key == "name" {
-			d.str(childPath(backendLabel(i, ""), ": ", "name"), m.Value, &b.Name)
+			d.str(childPath(label(""), ": ", "name"), m.Value, name)
 			break
 		}
 	}
-	set := d.object(backendLabel(i, b.Name), ": ", raw, d.backendFields(&b))
-	applyBackendDefaults(&b, set)
-	return b
+	return d.object(label(*name), ": ", raw, fields)
 }
 
 // aliases decodes alias -> model.

@@ -84,7 +84,7 @@ func schemaPaths() map[string]bool {
 	}
 	for k := range d.topFields(cfg) {
 		switch k {
-		case "health_check", "timeouts", "queue", "backends", "policies", "pricing":
+		case "health_check", "timeouts", "queue", "backends", "policies", "pricing", "budget", "clients":
 		case "aliases", "fallbacks":
 			out[k+"."+mapSections[k]] = true
 		default:
@@ -97,6 +97,8 @@ func schemaPaths() map[string]bool {
 	add("backends[].", d.backendFields(&BackendConfig{}))
 	add("policies[].", d.policyFields(&Policy{}))
 	add("pricing.{model}.", d.priceFields(&Price{}))
+	add("budget.", d.budgetFields(&cfg.Budget))
+	add("clients[].", d.clientFields(&ClientConfig{}))
 	return out
 }
 

@@ -227,6 +227,9 @@ func runCheck(args []string, getenv func(string) string, out io.Writer) int {
 	if err := applyEnv(cfg, getenv); err != nil {
 		return printProblems(out, name, []string{err.Error()})
 	}
+	if err := checkSpendState(cfg); err != nil {
+		return printProblems(out, name, []string{err.Error()})
+	}
 	fmt.Fprintf(out, "%s: OK, %s\n", name, backendSummary(cfg.Backends))
 	for _, note := range keyVarNotes(cfg.Backends, getenv) {
 		fmt.Fprintln(out, note)

@@ -156,6 +156,11 @@ func (d *configDecoder) object(label, sep string, raw json.RawMessage, fields fi
 // with a suggestion when the name is a near miss.
 func (d *configDecoder) unknownField(label string, m jsonMember, fields fieldHandlers) {
 	if p := secretFieldPath(m.Key, m.Value); p != "" {
+		if strings.HasPrefix(label, "clients[") {
+			d.addf(label, "field %s looks like a literal secret; a client holds only key_sha256, the SHA-256 "+
+				"of its key (`nexus key NAME` prints a new key and its entry)", quoteValue(p))
+			return
+		}
 		d.addf(label, "field %s looks like a literal secret; put the key in an environment variable "+
 			"and name it in api_key_env", quoteValue(p))
 		return

@@ -335,6 +335,7 @@ func TestParseConfigDefaults(t *testing.T) {
 		Aliases:   map[string]string{},
 		Fallbacks: map[string][]string{},
 		Pricing:   map[string]Price{},
+		Budget:    BudgetConfig{PreferLocalAt: 0.8},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got  %+v\nwant %+v", cfg, want)
@@ -365,6 +366,7 @@ func TestParseConfigExplicitValues(t *testing.T) {
 		Fallbacks:     map[string][]string{"a": {"b"}},
 		Policies:      []Policy{{Model: "p-*", Zone: "restricted", MinTier: 2}},
 		Pricing:       map[string]Price{"m": {InputPerMTok: 0.5, OutputPerMTok: 1.5, CachedInputPerMTok: &cached}},
+		Budget:        BudgetConfig{PreferLocalAt: 0.8},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got  %+v\nwant %+v", cfg, want)
@@ -491,6 +493,7 @@ func FuzzParseConfig(f *testing.F) {
 		`{"backends":[{"name":"a","type":"openai","api_key":"sk-x","auth":{"t":[{"token":1}]}}]}`,
 		`{"pricing":{"m":{"input_per_mtok":1e999}},"policies":[{"model":"[","min_tier":1e30}]}`,
 		`{"health_check":{"interval":"1h1m1s","timeout":"-0"},"listen":"[::1]:80"}`, "\xef\xbb\xbf{", `{"a":1}{`,
+		`{"clients":[{"name":"c","key_sha256":"` + strings.Repeat("ab", 32) + `","models":["["],"key":"nx-x"},7],"budget":{"monthly_usd":-1}}`,
 	} {
 		f.Add([]byte(s))
 	}

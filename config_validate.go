@@ -32,6 +32,8 @@ func validateConfig(cfg *Config, skip map[string]bool) []string {
 	v.fallbacks(cfg.Fallbacks)
 	v.policies(cfg.Policies)
 	v.pricing(cfg.Pricing)
+	v.budget(cfg.Budget)
+	v.clients(cfg.Clients)
 	return v.problems
 }
 

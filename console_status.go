@@ -193,7 +193,7 @@ func (s *server) consoleSnapshot(now time.Time, since uint64) *consoleStatus {
 	out := &consoleStatus{Version: version, Now: now.UTC().Format(time.RFC3339Nano),
 		UptimeSeconds: int64(uptime.Seconds()), ClientAuth: s.clientAuth(),
 		BucketSeconds: bucketSeconds, WindowSeconds: windowBuckets * bucketSeconds,
-		Budgets: []consoleBudget{}, Backends: make([]consoleBackend, 0, len(backends))}
+		Budgets: s.consoleBudgets(reg, now), Backends: make([]consoleBackend, 0, len(backends))}
 
 	g := &out.Gateway
 	var gw windowStats

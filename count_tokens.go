@@ -20,6 +20,7 @@ const hdrTokenCount = "X-Nexus-Token-Count"
 func (s *server) handleCountTokens(w http.ResponseWriter, r *http.Request) {
 	c := s.newCall(w, r, opMessages)
 	rl := &c.rl
+	w = s.meter(&c)
 	n, exact, err := s.countTokens(&c)
 	if err != nil {
 		ae := asAPIError(err)
@@ -70,6 +71,9 @@ func (s *server) countTokens(c *call) (int, bool, error) {
 	}
 	q, err := reg.requirementsFor(c.r.Header, v.Model, model)
 	if err != nil {
+		return 0, false, err
+	}
+	if q, _, err = s.admit(reg, &c.rl, v.Model, q, []string{model}); err != nil {
 		return 0, false, err
 	}
 	c.in = &inbound{op: opMessages, body: body, model: v.Model, header: c.r.Header, requestID: c.rl.id}

@@ -24,8 +24,9 @@ type apiError struct {
 	Code    string // OpenAI error code, optional
 	Param   string // offending parameter, optional
 	Message string // safe to show: never a key or prompt text
-	// Context is extra actionable detail (the 503's *unavailableContext),
-	// rendered as a top-level "context"; nil when there is none.
+	// Context is extra actionable detail (the 503's *unavailableContext, a
+	// spent budget's *budgetContext), rendered as a top-level "context"; nil
+	// when there is none.
 	Context any
 	// RetryAfter, when positive, becomes a Retry-After header (seconds).
 	RetryAfter int

@@ -68,11 +68,16 @@ type testNexus struct {
 	logs *syncBuffer
 }
 
-func startNexus(t testing.TB, cfg *Config, env map[string]string) *testNexus {
+// startNexus runs a Nexus for cfg; prepare, when given, adjusts the server
+// before it installs cfg (an injected clock, restored spend).
+func startNexus(t testing.TB, cfg *Config, env map[string]string, prepare ...func(*server)) *testNexus {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s := newServer(log, func(k string) string { return env[k] })
+	for _, p := range prepare {
+		p(s)
+	}
 	s.install(cfg)
 	ts := httptest.NewUnstartedServer(nil)
 	ts.Config = newHTTPServer("", s.handler(), log) // the production limits

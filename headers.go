@@ -43,7 +43,7 @@ var (
 )
 
 func init() {
-	for _, r := range []string{reasonCapability, reasonOverflow, reasonPrivacy, reasonFailover, reasonNone} {
+	for _, r := range []string{reasonCapability, reasonOverflow, reasonPrivacy, reasonFailover, reasonBudget, reasonNone} {
 		hdrValReasons[r] = []string{r}
 	}
 }

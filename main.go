@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,6 +43,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			return 0
 		case "check":
 			return runCheck(args[1:], getenv, stdout)
+		case "key":
+			return runKey(args[1:], rand.Reader, stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("nexus", flag.ContinueOnError)
@@ -54,6 +57,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: nexus [-config FILE] [-listen ADDR] [-log-level LEVEL] [-log-format json|text]")
 		fmt.Fprintln(stderr, "       nexus check [-config FILE]")
+		fmt.Fprintln(stderr, "       nexus key NAME")
 		fmt.Fprintln(stderr, "       nexus version")
 		fs.PrintDefaults()
 	}
@@ -110,6 +114,11 @@ func serve(ctx context.Context, cfg *Config, path string, getenv func(string) st
 		return 1
 	}
 	s := newServer(log, getenv)
+	if err := s.openSpend(cfg); err != nil {
+		ln.Close()
+		log.Error("cannot start: the spend state is unusable", "problem", err.Error())
+		return 1
+	}
 	s.listenAddr = ln.Addr().String()
 	s.install(cfg)
 	defer s.close()
@@ -165,6 +174,10 @@ func (s *server) reload(path, listen string) {
 	if cfg.Listen != listen {
 		s.log.Warn("reload: listen address changes need a restart", "running", listen, "config", cfg.Listen)
 		cfg.Listen = listen
+	}
+	if running := s.reg.Load().cfg.Budget.StateFile; cfg.Budget.StateFile != running {
+		s.log.Warn("reload: budget.state_file changes need a restart", "running", running, "config", cfg.Budget.StateFile)
+		cfg.Budget.StateFile = running
 	}
 	s.install(cfg)
 	s.log.Info("configuration reloaded", "config", path, "backends", len(cfg.Backends))

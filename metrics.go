@@ -80,6 +80,9 @@ type metrics struct {
 	reqs      map[reqKey]*reqSeries
 	failovers map[string]uint64
 	checks    map[string]*checkSeries
+	// spend reads this month's spend by client and backend at scrape time
+	// (the spend ledger, budget.go); nil: none.
+	spend func() map[clientBackend]nanoUSD
 }
 
 // reqKey is the full label set of one request series.

@@ -88,7 +88,7 @@ func TestMetricsExpositionGrammarAndFamilies(t *testing.T) {
 		"nexus_health_check_duration_seconds gauge", "nexus_health_checks_total counter",
 		"nexus_in_flight_requests gauge", "nexus_prompt_tokens_total counter", "nexus_queue_waiting gauge",
 		"nexus_request_attempts_total counter", "nexus_request_duration_seconds histogram",
-		"nexus_request_errors_total counter", "nexus_requests_total counter",
+		"nexus_request_errors_total counter", "nexus_requests_total counter", "nexus_spend_usd_total counter",
 		"nexus_time_to_first_byte_seconds histogram",
 	}
 	var got []string
@@ -259,7 +259,7 @@ nexus_time_to_first_byte_seconds_count{backend="ollama-local",model="llama3.2:3b
 func TestMetricsEmptyStoreIsValid(t *testing.T) {
 	text := render(t, newMetrics(), nil, 0)
 	ex := mustParse(t, text)
-	if len(ex.families) != 16 || len(ex.values) != 1 || ex.values[id("nexus_queue_waiting")] != 0 {
+	if len(ex.families) != 17 || len(ex.values) != 1 || ex.values[id("nexus_queue_waiting")] != 0 {
 		t.Fatalf("empty store: %d families, values %v", len(ex.families), ex.values)
 	}
 }

@@ -57,6 +57,7 @@ var metricFamilies = []metricFamily{
 	{"nexus_request_duration_seconds", "histogram", "Request latency from arrival to the last byte sent.", writeDuration},
 	{"nexus_request_errors_total", "counter", "Requests answered with an HTTP status of 400 or more.", writeErrors},
 	{"nexus_requests_total", "counter", "Finished requests by backend, model, status, route reason and streaming.", writeRequests},
+	{"nexus_spend_usd_total", "counter", "Cloud spend in US dollars this UTC calendar month by client and backend, as budgets count it (resets on the 1st).", writeSpend},
 	{"nexus_time_to_first_byte_seconds", "histogram", "Time from request arrival to the first byte sent to the client.", writeTTFB},
 }
 
@@ -66,6 +67,9 @@ var metricFamilies = []metricFamily{
 func (m *metrics) writeText(w io.Writer, gauges []backendGauge, queued int) error {
 	s := m.snapshot()
 	s.gauges, s.queued = sortedGauges(gauges), queued
+	if m.spend != nil {
+		s.spend = m.spend()
+	}
 	s.aggregate()
 	e := &expo{w: bufio.NewWriterSize(w, 32<<10), line: make([]byte, 0, 512)}
 	for _, f := range metricFamilies {
@@ -92,6 +96,7 @@ type scrape struct {
 	durKeys []durKey
 	errs    map[errKey]uint64
 	errKeys []errKey
+	spend   map[clientBackend]nanoUSD
 }
 
 type reqEntry struct {
@@ -292,6 +297,15 @@ func writeRequests(e *expo, s *scrape) {
 		k := s.reqs[i].k
 		e.uint("nexus_requests_total", "", s.reqs[i].s.count, "backend", k.backend, "backend_type", k.backendType,
 			"model", k.model, "status", strconv.Itoa(k.status), "route_reason", k.routeReason, "stream", strconv.FormatBool(k.stream))
+	}
+}
+
+func writeSpend(e *expo, s *scrape) {
+	keys := sortedMapKeys(s.spend, func(a, b clientBackend) int {
+		return cmp.Or(strings.Compare(a.client, b.client), strings.Compare(a.backend, b.backend))
+	})
+	for _, k := range keys {
+		e.float("nexus_spend_usd_total", "", s.spend[k].usd(), "client", safeLabel(k.client), "backend", safeLabel(k.backend))
 	}
 }
 

@@ -53,6 +53,7 @@ type reqLog struct {
 	hasCost     bool
 	wroteHeader bool
 	err         error
+	acct        requestAccount // client and spend (budget_meter.go)
 }
 
 // call is one client request on its way through Nexus. It keeps the
@@ -101,6 +102,7 @@ func (s *server) proxyHandler(op opKind) http.HandlerFunc {
 func (s *server) serveProxy(w http.ResponseWriter, r *http.Request, op opKind) {
 	c := s.newCall(w, r, op)
 	rl := &c.rl
+	w = s.meter(&c)
 	err := s.proxy(&c)
 	if err != nil && !rl.wroteHeader {
 		if errors.Is(err, errClientGone) {
@@ -148,6 +150,9 @@ func (s *server) proxy(c *call) error {
 	models := []string{model}
 	if fb := reg.cfg.Fallbacks[model]; len(fb) > 0 {
 		models = append(models, fb...)
+	}
+	if q, models, err = s.admit(reg, rl, in.model, q, models); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(c.r.Context(), reg.cfg.Timeouts.Request)
 	defer cancel()

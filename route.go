@@ -25,13 +25,15 @@ const (
 	reasonOverflow   = "capacity-overflow"
 	reasonPrivacy    = "privacy-requirement"
 	reasonFailover   = "failover"
+	reasonBudget     = "budget-limit"
 	reasonNone       = "none"
 )
 
 // registry is the set of backends of one config.
 type registry struct {
-	cfg    *Config
-	client *http.Client // pooled connections to every backend of this config
+	cfg     *Config
+	client  *http.Client // pooled connections to every backend of this config
+	clients *clientSet   // client keys of this config (nil: client auth off)
 
 	indexMu sync.Mutex                 // serialises additions and index rebuilds
 	members atomic.Pointer[[]*backend] // configured, then discovered; read with backends()
@@ -96,7 +98,8 @@ func (r *registry) release(b *backend) {
 
 // requirements is what a request demands of a backend.
 type requirements struct {
-	restricted bool // only restricted-zone backends
+	restricted bool        // only restricted-zone backends
+	budget     budgetLevel // how far spend is into a budget (admit.go)
 	minTier    int
 }
 
@@ -144,6 +147,7 @@ const (
 	skipNone skipKind = iota
 	skipZone
 	skipTier
+	skipBudget // a cloud backend while a budget is spent
 	skipUnhealthy
 	skipTried
 	skipFull
@@ -157,6 +161,8 @@ func (k skipKind) reason() string {
 		return reasonFailover
 	case skipFull:
 		return reasonOverflow
+	case skipBudget:
+		return reasonBudget
 	}
 	return reasonCapability
 }
@@ -174,6 +180,9 @@ func (r *registry) skipFor(b *backend, q requirements, tried []*backend) skipKin
 		if t == b {
 			return skipTried
 		}
+	}
+	if q.budget >= budgetNoCloud && !b.local { // before full: waiting for it will not help
+		return skipBudget
 	}
 	if b.full() {
 		return skipFull
@@ -222,6 +231,9 @@ type pick struct {
 // choose walks the backends serving model and returns the best eligible one
 // with its route reason. It does not allocate.
 func (r *registry) choose(op opKind, model string, q requirements, tried []*backend) pick {
+	if q.budget == budgetPreferLocal {
+		return r.choosePreferLocal(op, model, q, tried) // admit.go
+	}
 	var p pick
 	var firstSkip *backend
 	var firstKind skipKind
@@ -277,7 +289,7 @@ func (r *registry) unavailable(op opKind, models []string, q requirements, why s
 			if b.state.Load() != stateUnhealthy {
 				ctx.AvailableBackends = append(ctx.AvailableBackends, b.cfg.Name)
 			}
-			if q.restricted && !b.restricted || b.cfg.Tier < q.minTier {
+			if q.restricted && !b.restricted || b.cfg.Tier < q.minTier || q.budget >= budgetNoCloud && !b.local {
 				continue // waiting will not help
 			}
 			switch {

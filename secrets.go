@@ -15,7 +15,8 @@ var dashKeyPrefixes = []string{"sk-", "xai-", "nvapi-", "glpat-", "pk-", "Bearer
 
 // wordKeyPrefixes start provider keys too but could also start an ordinary
 // identifier, so the rest must also look generated.
-var wordKeyPrefixes = []string{"AIza", "eyJ", "sk_", "gsk_", "hf_", "ghp_", "gho_", "github_pat_", "rk_", "r8_"}
+// "nx-" starts the client keys `nexus key` makes.
+var wordKeyPrefixes = []string{"AIza", "eyJ", "sk_", "gsk_", "hf_", "ghp_", "gho_", "github_pat_", "rk_", "r8_", "nx-"}
 
 // looksLikeKey reports whether s is probably an API key or token: a known
 // provider prefix, or a long string of random-looking characters.

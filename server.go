@@ -1,11 +1,10 @@
 // server.go: the HTTP server around the proxy — routes, client auth, panic
-// recovery, the request log line, and swapping in a new backend set.
+// recovery, the request log line, and swapping in a new backend set. What
+// outlives a reload lives here: spend (budget.go) and rate buckets.
 package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net"
@@ -23,24 +22,25 @@ type server struct {
 	log        *slog.Logger
 	metrics    *metrics
 	console    *consoleRecorder
-	clientKeys [][32]byte // sha256 of each NEXUS_API_KEYS entry
+	envKeys    [][32]byte // sha256 of each NEXUS_API_KEYS entry
 	waiting    atomic.Int32
 	started    time.Time
 	getenv     func(string) string
-	listenAddr string // the bound address, when serving (discovery never probes it)
+	listenAddr string       // the bound address, when serving (discovery never probes it)
+	clock      clock        // accounting, rate limits and the spend writer
+	spend      *spendLedger // this server's spend, across reloads
+	store      *spendStore
 
-	mu         sync.Mutex // guards the health checker lifecycle
+	mu         sync.Mutex // guards the health checker lifecycle and buckets
 	stopHealth context.CancelFunc
 	healthDone chan struct{}
+	buckets    map[string]*tokenBucket // by client name
 }
 
 func newServer(log *slog.Logger, getenv func(string) string) *server {
-	s := &server{log: log, metrics: newMetrics(), console: newConsoleRecorder(), started: time.Now(), getenv: getenv}
-	for _, k := range strings.Split(getenv("NEXUS_API_KEYS"), ",") {
-		if k = strings.TrimSpace(k); k != "" {
-			s.clientKeys = append(s.clientKeys, sha256.Sum256([]byte(k)))
-		}
-	}
+	s := &server{log: log, metrics: newMetrics(), console: newConsoleRecorder(), started: time.Now(), getenv: getenv,
+		clock: realClock{}, spend: newSpendLedger(), buckets: map[string]*tokenBucket{}, envKeys: envKeyDigests(getenv)}
+	s.metrics.spend = func() map[clientBackend]nanoUSD { return s.spend.byClientBackend(s.clock.Now()) }
 	return s
 }
 
@@ -51,6 +51,7 @@ func newServer(log *slog.Logger, getenv func(string) string) *server {
 func (s *server) install(cfg *Config) {
 	reg := newRegistry(cfg, s.getenv)
 	reg.client = newUpstreamClient(cfg.Timeouts)
+	reg.clients = s.installClients(cfg)
 	hc := &healthChecker{reg: reg, client: reg.client, log: s.log, metrics: s.metrics}
 	if ports := cfg.discoverPorts(); len(ports) > 0 {
 		hc.disc = newDiscoverer(reg, ports, []string{cfg.Listen, s.listenAddr}, s.log)
@@ -92,6 +93,22 @@ func (s *server) close() {
 	if reg := s.reg.Load(); reg != nil {
 		reg.client.CloseIdleConnections()
 	}
+	s.store.close()
+}
+
+// installClients builds the clients of cfg, keeping the rate bucket of
+// every client name that stays and dropping the others.
+func (s *server) installClients(cfg *Config) *clientSet {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kept := map[string]bool{}
+	cs := newClientSet(cfg.Clients, s.envKeys, s.bucketFor(kept))
+	for name := range s.buckets {
+		if !kept[name] {
+			delete(s.buckets, name)
+		}
+	}
+	return cs
 }
 
 // newUpstreamClient is the pooled client for all backends of one config.
@@ -153,17 +170,20 @@ func writeAPIError(w http.ResponseWriter, r *http.Request, e *apiError) {
 	writeError(w, requestIDFrom(r.Header), routeInfo{}, e, clientForPath(r.URL.Path))
 }
 
-// authenticate enforces NEXUS_API_KEYS on the /v1 API and the console's data
-// under /nexus/. /health, /ready, /metrics and the console page with its
-// assets never need a key. Keys are compared as SHA-256 digests in constant
-// time.
+// authenticate enforces client keys ("clients" and NEXUS_API_KEYS) on the
+// /v1 API and the console's data under /nexus/, and hands the client on in
+// the request's context. /health, /ready, /metrics and the console page with
+// its assets never need a key. Keys are compared as SHA-256 digests in
+// constant time (clients.go).
 func (s *server) authenticate(next http.Handler) http.Handler {
-	if len(s.clientKeys) == 0 {
-		return next
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !needsClientKey(r.URL.Path) || s.clientKeyOK(r.Header) {
+		cs := s.clients()
+		if !cs.enabled() || !needsClientKey(r.URL.Path) {
 			next.ServeHTTP(w, r)
+			return
+		}
+		if c := cs.lookup(requestKey(r.Header)); c != nil {
+			next.ServeHTTP(w, withClient(r, c))
 			return
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="nexus"`)
@@ -180,22 +200,14 @@ func needsClientKey(path string) bool {
 }
 
 // clientAuth reports whether clients must send a key.
-func (s *server) clientAuth() bool { return len(s.clientKeys) > 0 }
+func (s *server) clientAuth() bool { return s.clients().enabled() }
 
-func (s *server) clientKeyOK(h http.Header) bool {
-	key := h.Get("x-api-key")
-	if a := h.Get("Authorization"); key == "" && len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
-		key = strings.TrimSpace(a[7:])
+// clients is the client keys of the running config.
+func (s *server) clients() *clientSet {
+	if reg := s.reg.Load(); reg != nil {
+		return reg.clients
 	}
-	if key == "" {
-		return false
-	}
-	sum := sha256.Sum256([]byte(key))
-	ok := 0
-	for _, k := range s.clientKeys {
-		ok |= subtle.ConstantTimeCompare(sum[:], k[:])
-	}
-	return ok == 1
+	return nil
 }
 
 // recoverer turns a panic into a 500 envelope (when nothing was written yet)
@@ -249,6 +261,7 @@ func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter 
 
 // finish writes the request's log line and metrics. Never a body or a key.
 func (s *server) finish(rl *reqLog) {
+	s.charge(rl) // a stream's cost, or any cost the meter did not charge
 	lat := time.Since(rl.start)
 	name, typ := "none", "none"
 	if b := rl.ri.backend; b != nil {
@@ -260,7 +273,7 @@ func (s *server) finish(rl *reqLog) {
 	rec := requestRecord{Backend: name, BackendType: typ, Model: rl.model,
 		RouteReason: rl.ri.reason, Status: rl.status, Stream: rl.stream, Latency: lat, TTFB: rl.ttfb,
 		PromptTokens: rl.use.InputTokens, CompletionTokens: rl.use.OutputTokens,
-		CostUSD: rl.cost, HasCost: rl.hasCost, Attempts: rl.attempts}
+		CostUSD: rl.cost, HasCost: rl.hasCost, Attempts: rl.attempts, Client: rl.acct.client.nameOf()}
 	s.metrics.observeRequest(rec)
 	s.console.record(rl.id, rl.start.Add(lat), &rec)
 	lvl := slog.LevelInfo
@@ -272,7 +285,8 @@ func (s *server) finish(rl *reqLog) {
 		return
 	}
 	attrs := []slog.Attr{
-		slog.String("id", rl.id), slog.String("path", opPaths[rl.op]), slog.String("model", rl.model),
+		slog.String("id", rl.id), slog.String("path", opPaths[rl.op]), slog.String("client", rl.acct.client.nameOf()),
+		slog.String("model", rl.model),
 		slog.String("backend", name), slog.String("backend_type", typ),
 		slog.String("route_reason", rl.ri.reason), slog.Int("status", rl.status),
 		slog.Int("attempts", rl.attempts), slog.Bool("stream", rl.stream),

@@ -42,8 +42,9 @@ func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		UptimeSeconds int64           `json:"uptime_seconds"`
 		ClientAuth    bool            `json:"client_auth"`
 		Backends      []healthBackend `json:"backends"`
+		Budget        *healthBudget   `json:"budget,omitempty"`
 	}{Version: version, UptimeSeconds: int64(time.Since(s.started).Seconds()), ClientAuth: s.clientAuth(),
-		Backends: []healthBackend{}}
+		Backends: []healthBackend{}, Budget: s.healthBudget(reg.cfg)}
 	healthy := 0
 	for _, b := range reg.backends() {
 		if b.state.Load() == stateHealthy {
@@ -114,8 +115,9 @@ type modelObject struct {
 }
 
 // modelObjects is the union of models on healthy backends plus aliases whose
-// target is among them, one entry per id, sorted.
-func (s *server) modelObjects() []modelObject {
+// target is among them, one entry per id, sorted; for a client with a
+// models list, only the ids it may call (an alias: and its target).
+func (s *server) modelObjects(c *client) []modelObject {
 	reg := s.reg.Load()
 	owner := map[string]string{}
 	for _, b := range reg.backends() {
@@ -137,6 +139,9 @@ func (s *server) modelObjects() []modelObject {
 	}
 	out := make([]modelObject, 0, len(owner))
 	for id, o := range owner {
+		if !c.allows(id) || o == "nexus" && !c.allows(reg.cfg.Aliases[id]) {
+			continue
+		}
 		out = append(out, modelObject{ID: id, Object: "model", Created: s.started.Unix(), OwnedBy: o})
 	}
 	slices.SortFunc(out, func(a, b modelObject) int {
@@ -155,12 +160,16 @@ func (s *server) handleModels(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, struct {
 		Object string        `json:"object"`
 		Data   []modelObject `json:"data"`
-	}{"list", s.modelObjects()})
+	}{"list", s.modelObjects(clientFrom(r.Context()))})
 }
 
 func (s *server) handleModel(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	for _, m := range s.modelObjects() {
+	if c := clientFrom(r.Context()); !c.allows(id) {
+		writeAPIError(w, r, errModelNotAllowed(c, id))
+		return
+	}
+	for _, m := range s.modelObjects(clientFrom(r.Context())) {
 		if m.ID == id {
 			writeJSON(w, http.StatusOK, m)
 			return

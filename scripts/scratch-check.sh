@@ -10,7 +10,9 @@
 #    etc/ssl/certs/ca-certificates.crt, and starts the binary in it with
 #    chroot as uid/gid 65532 (as the image's USER), falling back to plain
 #    chroot, then to `unshare -r --root`. The config has one local backend
-#    pointing at a closed 127.0.0.1 port.
+#    pointing at a closed 127.0.0.1 port, and keeps budget spend in
+#    /var/lib/nexus/spend.json: the image's one writable directory (owned by
+#    65532), which Nexus probes for writing at start.
 # 4. Polls GET /health (at most ~10 s) and requires HTTP 200 and "status".
 # 5. Sends SIGTERM and requires exit status 0 within the shutdown grace.
 # 6. Prints the binary size. Cleans up on every exit path.
@@ -166,7 +168,7 @@ free_port() {
 make_root() {
 	local ca=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 	[[ -s "$ca" ]] || fail "CA bundle $ca not found (set CA_BUNDLE=path)"
-	mkdir -p "$root/etc/nexus" "$root/etc/ssl/certs"
+	mkdir -p "$root/etc/nexus" "$root/etc/ssl/certs" "$root/var/lib/nexus"
 	cp "$bin" "$root/nexus"
 	cp "$ca" "$root/etc/ssl/certs/ca-certificates.crt"
 	cat >"$root/etc/nexus/nexus.json" <<-JSON
@@ -174,6 +176,7 @@ make_root() {
 		  "listen": "127.0.0.1:$port",
 		  "health_check": {"interval": "30s", "timeout": "1s"},
 		  "shutdown_grace": "${GRACE_SECONDS}s",
+		  "budget": {"monthly_usd": 10, "state_file": "/var/lib/nexus/spend.json"},
 		  "backends": [
 		    {"name": "closed-local", "type": "generic", "url": "http://127.0.0.1:$closed_port"}
 		  ]
@@ -183,6 +186,9 @@ make_root() {
 	find "$root" -type d -exec chmod 0755 {} +
 	find "$root" -type f -exec chmod 0644 {} +
 	chmod 0755 "$root/nexus"
+	# The spend state volume: owned by the image's USER, as in the Dockerfile.
+	chmod 0700 "$root/var/lib/nexus"
+	chown 65532:65532 "$root/var/lib/nexus" 2>/dev/null || true
 	local files
 	files=$(cd "$root" && find . -type f | sort | tr '\n' ' ')
 	[[ "$files" == "./etc/nexus/nexus.json ./etc/ssl/certs/ca-certificates.crt ./nexus " ]] ||
@@ -266,6 +272,7 @@ start_and_probe() {
 	done
 	[[ "$code" == 200 ]] || fail "GET /health: HTTP $code after $(secs "$elapsed") s, want 200"
 	grep -q '"status"' "$work/body" || fail "GET /health body has no \"status\": $(head -c 300 "$work/body")"
+	grep -q '"spend state loaded"' "$work/server.log" || fail "budget.state_file in /var/lib/nexus was not opened"
 	step "GET /health: 200 $(head -c 200 "$work/body" | tr -d '\n')"
 }
 
