@@ -32,8 +32,8 @@ import (
 // e2eCodexTimeout bounds each codex run (one normally takes about a second).
 const e2eCodexTimeout = 20 * time.Second
 
-// e2eCodexConfig is Codex's config.toml: a model provider that is Nexus.
-// Codex's retries are off so that a failure shows at once, with its error.
+// e2eCodexConfig is Codex's config.toml: its defaults, and a model provider
+// that is Nexus (plus, for the failure case, e2eCodexNoRetries).
 const e2eCodexConfig = `model = %q
 model_provider = "nexus"
 
@@ -42,9 +42,11 @@ name = "Nexus"
 base_url = %q
 env_key = "NEXUS_KEY"
 wire_api = "responses"
-request_max_retries = 0
-stream_max_retries = 0
 `
+
+// e2eCodexNoRetries turns Codex's retries off so that a failure shows at
+// once, with its error, after exactly one upstream request.
+const e2eCodexNoRetries = "request_max_retries = 0\nstream_max_retries = 0\n"
 
 // e2eCodexBin is the codex launcher in scripts/e2e, or why it cannot run.
 func e2eCodexBin() (string, string) {
@@ -104,7 +106,7 @@ func TestE2ECodex(t *testing.T) {
 		t.Run(c.backend, func(t *testing.T) {
 			before := len(c.mock.requests())
 			start := time.Now()
-			stdout, stderr, work, err := runCodex(t, bin, nx.URL, c.model)
+			stdout, stderr, work, err := runCodex(t, bin, nx.URL, c.model, "")
 			if err != nil {
 				t.Fatalf("codex exec through %s: %v\n--- stdout ---\n%s\n--- stderr ---\n%s\n--- nexus log (tail) ---\n%s",
 					c.backend, err, stdout, stderr, e2eTail(nx.logs.String()))
@@ -123,7 +125,7 @@ func TestE2ECodex(t *testing.T) {
 	}
 	t.Run("failure mid-stream", func(t *testing.T) {
 		before := len(overloaded.requests())
-		stdout, stderr, work, err := runCodex(t, bin, nx.URL, "claude-overloaded")
+		stdout, stderr, work, err := runCodex(t, bin, nx.URL, "claude-overloaded", e2eCodexNoRetries)
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() == 0 {
 			t.Fatalf("codex exec with a provider failing mid-stream: %v; want a non-zero exit\n--- stdout ---\n%s\n--- stderr ---\n%s",
@@ -214,7 +216,7 @@ func checkCodexTurns(t *testing.T, c e2eCodexCase, seen []seenRequest) {
 // runCodex runs `codex exec` for model through Nexus at nexusURL, in fresh
 // home, Codex home and working directories, and returns what it printed and
 // its working directory.
-func runCodex(t *testing.T, bin, nexusURL, model string) (stdout, stderr, work string, err error) {
+func runCodex(t *testing.T, bin, nexusURL, model, extra string) (stdout, stderr, work string, err error) {
 	root := t.TempDir()
 	home, codexHome, work := filepath.Join(root, "home"), filepath.Join(root, "codex"), filepath.Join(root, "work")
 	for _, d := range []string{home, codexHome, work} {
@@ -222,7 +224,7 @@ func runCodex(t *testing.T, bin, nexusURL, model string) (stdout, stderr, work s
 			t.Fatal(err)
 		}
 	}
-	cfg := fmt.Sprintf(e2eCodexConfig, model, nexusURL+"/v1")
+	cfg := fmt.Sprintf(e2eCodexConfig, model, nexusURL+"/v1") + extra
 	if err := os.WriteFile(filepath.Join(codexHome, "config.toml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
