@@ -90,10 +90,8 @@ func (d *anthropicDecoder) decode(out []chatChunk, ev streamEvent) ([]chatChunk,
 		return out, nil // an event line without data carries nothing
 	}
 	if text, ok := anthropicFastTextDelta(ev.Data); ok {
-		if len(text) > 2 {
-			c := d.chunk()
-			c.Content = text[1 : len(text)-1]
-			out = append(out, c)
+		if len(text) > 2 { // built in place: this is the hot path
+			out = append(out, chatChunk{ID: d.id, Model: d.model, Content: text[1 : len(text)-1]})
 		}
 		return out, nil
 	}

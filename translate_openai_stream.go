@@ -261,10 +261,22 @@ type openAIChunkWriter struct {
 	model        string
 	// head is `data: {"id":..,"object":"chat.completion.chunk","created":..,"model":..,`
 	head []byte
+	// textHead and textTail frame a chunk of choice 0 that carries only
+	// text, the one most streams are made of, around the text itself.
+	textHead []byte
+	textTail string
 }
 
+// Around the text of a text-only chunk, after textHead.
+const (
+	textTail      = `"},"logprobs":null,"finish_reason":null}]}` + "\n\n"
+	textTailUsage = `"},"logprobs":null,"finish_reason":null}],"usage":null}` + "\n\n"
+)
+
 func (w *openAIChunkWriter) setHead(id, model []byte) {
-	h := append(w.head[:0], `data: {"id":"`...)
+	const choice0 = `"choices":[{"index":0,"delta":{"content":"`
+	h := make([]byte, 0, 128+len(id)+len(model)+len(w.model)+len(choice0))
+	h = append(h, `data: {"id":"`...)
 	switch {
 	case len(id) == 0:
 		h = append(h, "chatcmpl-"...)
@@ -283,12 +295,23 @@ func (w *openAIChunkWriter) setHead(id, model []byte) {
 	} else {
 		h = appendJSONString(h, w.model)
 	}
-	w.head = append(h, ',')
+	h = append(h, ',')
+	w.head = h
+	w.textHead = append(h, choice0...) // the same array, one allocation
+	w.textTail = textTail
+	if w.includeUsage {
+		w.textTail = textTailUsage
+	}
 }
 
 func (w *openAIChunkWriter) encode(dst []byte, c *chatChunk) ([]byte, error) {
 	if w.head == nil {
 		w.setHead(c.ID, c.Model)
+	}
+	if c.Content != nil && c.Choice == 0 && !c.Start && c.Reasoning == nil && c.Refusal == nil && len(c.Tools) == 0 && c.Finish == "" {
+		dst = append(dst, w.textHead...)
+		dst = append(dst, c.Content...)
+		return append(dst, w.textTail...), nil
 	}
 	dst = append(dst, w.head...)
 	dst = append(dst, `"choices":[{"index":`...)
