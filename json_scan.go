@@ -3,9 +3,10 @@
 // encoding/json spends most of its time on a validation pass, reflection and
 // a string allocation per field. jsonScan walks the bytes once, validates as
 // it goes, and hands back strings as slices of the input in their escaped
-// form, so reading a few fields allocates nothing. The Gemini stream reader
-// (translate_google_chunk.go) and the inbound request reader (inbound.go)
-// use it.
+// form, so reading a few fields allocates nothing. The stream chunk readers
+// of Gemini (translate_google_chunk.go) and OpenAI-compatible servers
+// (translate_openai_chunk.go) and the inbound request reader (inbound.go)
+// use it; each has a fuzz target that checks it against encoding/json.
 package main
 
 import (

@@ -69,10 +69,7 @@ func (c *gemChunk) parse(data []byte) error {
 	if err != nil {
 		return err
 	}
-	if s.peek() != 0 || s.i != len(s.b) {
-		return s.fail()
-	}
-	return nil
+	return s.end()
 }
 
 // nextCand appends a zeroed candidate, reusing an old one's parts buffer.

@@ -212,14 +212,16 @@ func gemNormFromRef(r *gemRefChunk) gemNorm {
 	return n
 }
 
-// gemHasFoldedKey reports whether data has an object key that only
-// case-insensitively equals a field name (encoding/json matches those, the
-// scanner on purpose does not).
-func gemHasFoldedKey(data []byte) bool {
-	known := []string{"candidates", "content", "parts", "text", "thought", "thoughtSignature", "functionCall",
-		"name", "args", "finishReason", "index", "promptFeedback", "blockReason", "usageMetadata",
-		"promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount",
-		"modelVersion", "responseId", "error", "code", "message", "status"}
+// gemFields are the Gemini chunk's field names.
+var gemFields = []string{"candidates", "content", "parts", "text", "thought", "thoughtSignature", "functionCall",
+	"name", "args", "finishReason", "index", "promptFeedback", "blockReason", "usageMetadata",
+	"promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount",
+	"modelVersion", "responseId", "error", "code", "message", "status"}
+
+// hasFoldedKey reports whether data has an object key that only
+// case-insensitively equals one of known (encoding/json matches those, the
+// scanners on purpose do not).
+func hasFoldedKey(data []byte, known []string) bool {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var stack []bool // true: inside an object
 	expectKey := false
@@ -272,7 +274,7 @@ func FuzzGemChunkParse(f *testing.F) {
 		if err == nil && !json.Valid(data) {
 			t.Fatalf("scanner accepted invalid JSON %q", data)
 		}
-		if gemHasFoldedKey(data) || bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+		if hasFoldedKey(data, gemFields) || bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
 			return
 		}
 		if (err == nil) != (refErr == nil) {

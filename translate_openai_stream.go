@@ -15,7 +15,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 )
@@ -131,7 +130,7 @@ func (r *openAIChunkReader) read(data []byte) error {
 		choices[i].Delta.ToolCalls = calls[:0]
 	}
 	r.chunk = openAIChunk{Choices: choices[:0]}
-	if err := json.Unmarshal(data, &r.chunk); err != nil {
+	if err := r.chunk.parse(data); err != nil {
 		return fmt.Errorf("openai stream: unreadable chunk: %w", err)
 	}
 	return nil
@@ -140,7 +139,8 @@ func (r *openAIChunkReader) read(data []byte) error {
 // choice turns one choice's delta into a chunk and records its finish.
 func (r *openAIChunkReader) choice(out []chatChunk, ch *openAIChunkChoice) []chatChunk {
 	d := &ch.Delta
-	c := chatChunk{Choice: ch.Index, ID: r.id, Model: r.mdl, Usage: r.usageNow()}
+	out = append(out, chatChunk{Choice: ch.Index, ID: r.id, Model: r.mdl, Usage: r.usageNow()}) // filled in place
+	c := &out[len(out)-1]
 	reasoning := d.ReasoningContent
 	if !reasoning.isString() {
 		reasoning = d.Reasoning
@@ -168,14 +168,14 @@ func (r *openAIChunkReader) choice(out []chatChunk, ch *openAIChunkChoice) []cha
 	}
 	if c.Content == nil && c.Reasoning == nil && c.Refusal == nil && len(c.Tools) == 0 {
 		if r.started&(1<<ch.Index) != 0 {
-			return out
+			return out[:len(out)-1]
 		}
 	}
 	if r.started&(1<<ch.Index) == 0 {
 		r.started |= 1 << ch.Index
 		c.Start = true
 	}
-	return append(out, c)
+	return out
 }
 
 // usageNow is the usage known so far, for a chunk (nil when none).
